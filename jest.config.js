@@ -1,0 +1,32 @@
+/**
+ * One jest config for both Nest majors: .ts and the ESM-only Nest 12 packages go through @swc/jest,
+ * so a CommonJS test run loads them. NEST_MAJOR=11 maps @nestjs/* to the second install made by
+ * scripts/install-nest11.sh.
+ */
+const path = require('node:path');
+
+const nest11 = process.env.NEST_MAJOR === '11';
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
+  moduleNameMapper: {
+    '^nestjs-stomp$': '<rootDir>/lib/index.ts',
+    ...(nest11 ? { '^@nestjs/(common|core|microservices)(.*)$': path.join(__dirname, '.nest11/node_modules/@nestjs/$1$2') } : {}),
+  },
+  testTimeout: 30000,
+};

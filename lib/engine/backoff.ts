@@ -1,0 +1,18 @@
+/** The reconnect settings of {@link reconnectDelay}, named as stomp.py names them (seconds). */
+export interface BackoffSettings {
+  reconnectSleepInitial: number;
+  reconnectSleepIncrease: number;
+  reconnectSleepJitter: number;
+  reconnectSleepMax: number;
+}
+
+/**
+ * Seconds to sleep after the `round`-th failed pass over the broker list (1-based), with stomp.py's
+ * formula: `min(max, initial × (1 + increase)^(round − 1)) × (1 + random × jitter)`. Growth stops
+ * once the delay reaches the maximum, as in stomp.py.
+ */
+export function reconnectDelay(round: number, settings: BackoffSettings, random: () => number = Math.random): number {
+  const growth = 1 + settings.reconnectSleepIncrease;
+  const base = Math.min(settings.reconnectSleepMax, (settings.reconnectSleepInitial / growth) * Math.pow(growth, round));
+  return base * (1 + random() * settings.reconnectSleepJitter);
+}

@@ -1,0 +1,770 @@
+import type { Socket } from 'node:net';
+import { reconnectDelay } from './backoff';
+import { FrameDecoder } from './decoder';
+import { encodeFrame } from './encoder';
+import { formatEndpoint, type Endpoint } from './endpoints';
+import {
+  StompBrokerError,
+  StompConnectionError,
+  StompError,
+  StompErrorCode,
+  StompFrameError,
+  StompTimeoutError,
+  StompUsageError,
+} from './errors';
+import { Frame, headerEntries, type HeaderEntry, type HeadersInit } from './frame';
+import { HeartbeatMonitor, negotiateHeartbeats, type HeartbeatIntervals } from './heartbeat';
+import type { ConnectionListener, ListenerEvent } from './listener';
+import { RECONNECT_FOREVER, resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options';
+import { openSocket } from './socket';
+import { acceptedVersions, type StompVersion } from './versions';
+
+/** Acknowledgement modes of SUBSCRIBE. */
+export type AckMode = 'auto' | 'client' | 'client-individual';
+
+/** Arguments of {@link StompConnection.connect}. */
+export interface ConnectArgs {
+  /** Overrides the `login` option. */
+  login?: string;
+  /** Overrides the `passcode` option. */
+  passcode?: string;
+  /** Resolve only once CONNECTED arrived (true) or as soon as CONNECT is written (false). @default true */
+  wait?: boolean;
+  /** Extra CONNECT headers (e.g. `client-id` for ActiveMQ durable subscriptions). */
+  headers?: HeadersInit;
+  /** Send CONNECT instead of STOMP on 1.1/1.2 (1.0 always sends CONNECT). @default false */
+  withConnectCommand?: boolean;
+}
+
+/** Per-frame options shared by the methods that write a frame. */
+export interface FrameOptions {
+  /** Extra headers, written after the ones the method sets. */
+  headers?: HeadersInit;
+  /** Ask for a RECEIPT: `true` for a generated id, or the id to use. The Promise then resolves on the RECEIPT. */
+  receipt?: boolean | string;
+}
+
+/** Options of {@link StompConnection.send}. */
+export interface SendOptions extends FrameOptions {
+  /** The `content-type` header. */
+  contentType?: string;
+  /** Send inside this transaction (from {@link StompConnection.begin}). */
+  transaction?: string;
+}
+
+/** Options of {@link StompConnection.ack} and {@link StompConnection.nack}. */
+export interface AckOptions extends FrameOptions {
+  /** Acknowledge inside this transaction. */
+  transaction?: string;
+}
+
+/** What a subscription was created with; re-sent as is after every reconnect. */
+export interface Subscription {
+  readonly id: string;
+  readonly destination: string;
+  readonly ack: AckMode;
+  readonly headers: readonly HeaderEntry[];
+}
+
+type State = 'disconnected' | 'connecting' | 'connected' | 'disconnecting';
+
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+interface ReceiptWaiter extends Waiter {
+  timer: NodeJS.Timeout;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const EOL = Buffer.from('\n');
+
+/**
+ * A STOMP connection with failover, reconnection and heart-beats; stomp.py's `Connection` in
+ * idiomatic TypeScript. Every method that writes a frame returns a Promise that resolves once the
+ * frame is handed to the socket (or, with `receipt`, once the broker confirmed it) and rejects with
+ * a {@link StompError}. Frames leave in call order.
+ *
+ * @example
+ * const conn = new StompConnection({ hosts: [['127.0.0.1', 61613]], login: 'guest', passcode: 'guest' });
+ * conn.setListener('', { onMessage: (frame) => console.log(frame.text()) });
+ * await conn.connect();
+ * await conn.subscribe('/queue/test', '1');
+ * await conn.send('/queue/test', 'hello');
+ */
+export class StompConnection {
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedOptions;
+  private readonly listeners = new Map<string, ConnectionListener>();
+  private readonly subscriptions = new Map<string, Subscription>();
+  /** Messages of client/client-individual subscriptions not yet ACKed or NACKed: ack id → subscription id. */
+  private readonly unsettled = new Map<string, string>();
+  private readonly transactions = new Set<string>();
+  private readonly receipts = new Map<string, ReceiptWaiter>();
+  private readonly decoder: FrameDecoder;
+  private state: State = 'disconnected';
+  private socket: Socket | null = null;
+  private negotiated: StompVersion | null = null;
+  private connectedFrame: Frame | null = null;
+  private heartbeat: HeartbeatMonitor | null = null;
+  private heartbeats: HeartbeatIntervals = { sendMs: 0, receiveMs: 0 };
+  private connectArgs: ConnectArgs = {};
+  private connecting: Promise<void> | null = null;
+  private connectedWaiter: Waiter | null = null;
+  private cancelSleep: (() => void) | null = null;
+  private stopRequested = false;
+  private lastFrame: Frame | undefined;
+  private lastRead = 0;
+  private lastWrite = 0;
+  private sequence = 0;
+  private drained: Promise<void> | null = null;
+  private corked = false;
+  private currentEndpoint: Endpoint | null = null;
+
+  constructor(options: ConnectionOptions = {}) {
+    this.options = resolveOptions(options);
+    this.decoder = new FrameDecoder(
+      { onFrame: (frame) => this.onFrame(frame), onHeartbeat: () => this.emit('onHeartbeat') },
+      this.options,
+    );
+  }
+
+  // ---------------------------------------------------------------- listeners
+
+  /** Adds or replaces the listener called `name`. */
+  setListener(name: string, listener: ConnectionListener): void {
+    this.listeners.set(name, listener);
+  }
+
+  /** The listener called `name`, if any. */
+  getListener(name: string): ConnectionListener | undefined {
+    return this.listeners.get(name);
+  }
+
+  /** Removes the listener called `name`. */
+  removeListener(name: string): void {
+    this.listeners.delete(name);
+  }
+
+  private hasListener(event: ListenerEvent): boolean {
+    for (const listener of this.listeners.values()) if (listener[event] !== undefined) return true;
+    return false;
+  }
+
+  private emit<E extends ListenerEvent>(event: E, ...args: Parameters<NonNullable<ConnectionListener[E]>>): void {
+    for (const listener of [...this.listeners.values()]) {
+      const callback = listener[event] as ((...a: unknown[]) => unknown) | undefined;
+      if (callback === undefined) continue;
+      try {
+        const result = callback.apply(listener, args);
+        if (result instanceof Promise) result.catch((error: unknown) => reportListenerError(event, error));
+      } catch (error) {
+        reportListenerError(event, error);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** Whether CONNECTED has been received on the current socket. */
+  isConnected(): boolean {
+    return this.state === 'connected';
+  }
+
+  /** The version the broker chose, once connected. */
+  get version(): StompVersion | null {
+    return this.negotiated;
+  }
+
+  /** The broker's CONNECTED frame (server, session, heart-beat), once connected. */
+  get connected(): Frame | null {
+    return this.connectedFrame;
+  }
+
+  /** The negotiated heart-beat intervals in milliseconds. */
+  get heartbeatIntervals(): HeartbeatIntervals {
+    return this.heartbeats;
+  }
+
+  /** The broker currently connected to, as `[host, port]`. */
+  get hostAndPort(): readonly [string, number] | null {
+    return this.currentEndpoint && [this.currentEndpoint.host, this.currentEndpoint.port];
+  }
+
+  /** Active subscriptions, by id. */
+  getSubscriptions(): ReadonlyMap<string, Subscription> {
+    return this.subscriptions;
+  }
+
+  // ---------------------------------------------------------------- connect / disconnect
+
+  /**
+   * Connects to the first broker of the list that answers, with stomp.py's backoff between passes.
+   * Joins an attempt already under way. Subscriptions made earlier are re-sent once CONNECTED.
+   * @throws {StompBrokerError} when the broker refused the CONNECT (e.g. bad credentials) on the last attempt.
+   * @throws {StompConnectionError} when no broker could be reached within `reconnectAttemptsMax` attempts.
+   */
+  connect(args: ConnectArgs = {}): Promise<void> {
+    this.connectArgs = args;
+    this.stopRequested = false;
+    if (this.state === 'connected') return RESOLVED;
+    const attempt = this.connecting ?? this.startConnecting();
+    if (args.wait !== false) return attempt;
+    // Nobody awaits the outcome: listeners hear of a failure instead.
+    attempt.catch((error: StompError) => this.emit('onConnectionError', error));
+    return RESOLVED;
+  }
+
+  private startConnecting(): Promise<void> {
+    const attempt = this.establish().finally(() => {
+      if (this.connecting === attempt) this.connecting = null;
+    });
+    this.connecting = attempt;
+    return attempt;
+  }
+
+  private async establish(): Promise<void> {
+    try {
+      await this.tryEndpoints();
+    } catch (error) {
+      this.state = 'disconnected';
+      throw error;
+    }
+  }
+
+  private async tryEndpoints(): Promise<void> {
+    const { endpoints, reconnectAttemptsMax: max } = this.options;
+    let failures = 0;
+    let lastError: Error | undefined;
+    for (let round = 1; ; round++) {
+      for (const endpoint of endpoints) {
+        if (this.stopRequested) throw new StompConnectionError('connect cancelled by disconnect()', StompErrorCode.NotConnected);
+        try {
+          await this.connectTo(endpoint);
+          return;
+        } catch (error) {
+          lastError = error as Error;
+          failures += 1;
+        }
+      }
+      if (max !== RECONNECT_FOREVER && failures >= max) break;
+      await this.sleep(reconnectDelay(round, this.options, this.options.random));
+    }
+    if (lastError instanceof StompBrokerError) throw lastError;
+    const where = endpoints.map(formatEndpoint).join(', ');
+    throw new StompConnectionError(`could not connect to ${where} after ${failures} attempts: ${lastError?.message}`, StompErrorCode.Connection, { cause: lastError });
+  }
+
+  private sleep(seconds: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, seconds * 1000);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.cancelSleep = done;
+    }).finally(() => {
+      this.cancelSleep = null;
+    });
+  }
+
+  private async connectTo(endpoint: Endpoint): Promise<void> {
+    this.state = 'connecting';
+    this.emit('onConnecting', [endpoint.host, endpoint.port]);
+    const timeoutMs = this.options.timeout * 1000;
+    const socket = await openSocket(endpoint, { ...this.options, timeoutMs });
+    if (this.stopRequested) {
+      socket.destroy();
+      throw new StompConnectionError('connect cancelled by disconnect()', StompErrorCode.NotConnected);
+    }
+    this.attach(socket, endpoint);
+    let timer: NodeJS.Timeout | undefined;
+    const connected = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new StompTimeoutError(`CONNECTED from ${formatEndpoint(endpoint)}`, timeoutMs)), timeoutMs);
+      this.connectedWaiter = { resolve, reject };
+    });
+    try {
+      this.writeFrame(this.connectFrame(endpoint));
+      await connected;
+    } catch (error) {
+      this.detach(socket);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.connectedWaiter = null;
+    }
+  }
+
+  private connectFrame(endpoint: Endpoint): Frame {
+    const { version } = this.options;
+    const args = this.connectArgs;
+    const login = args.login ?? this.options.login ?? endpoint.login;
+    const passcode = args.passcode ?? this.options.passcode ?? (login === endpoint.login ? endpoint.passcode : undefined);
+    const headers: HeaderEntry[] = [];
+    if (version !== '1.0') {
+      headers.push(['accept-version', acceptedVersions(version).join(',')]);
+      headers.push(['host', this.options.vhost ?? '/']);
+      headers.push(['heart-beat', this.options.heartbeats.join(',')]);
+    } else if (this.options.vhost !== undefined) {
+      headers.push(['host', this.options.vhost]);
+    }
+    if (login !== undefined) headers.push(['login', login]);
+    if (passcode !== undefined) headers.push(['passcode', passcode]);
+    const command = version === '1.0' || args.withConnectCommand ? 'CONNECT' : 'STOMP';
+    return new Frame(command, [...headers, ...toEntries(args.headers)]);
+  }
+
+  /**
+   * Sends DISCONNECT with a receipt, waits for it (up to `receiptTimeout`) and closes the socket.
+   * Stops any reconnection under way and forgets subscriptions and transactions.
+   * @throws {StompTimeoutError} when the broker did not confirm in time; the socket is closed anyway.
+   */
+  async disconnect(options: { receipt?: string } = {}): Promise<void> {
+    this.stopRequested = true;
+    this.cancelSleep?.();
+    this.subscriptions.clear();
+    const socket = this.socket;
+    if (this.state !== 'connected' || socket === null) {
+      if (socket) this.detach(socket);
+      await this.connecting?.catch(() => undefined);
+      return;
+    }
+    this.emit('onDisconnecting');
+    this.state = 'disconnecting';
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    try {
+      await this.transmit(new Frame('DISCONNECT', []), options.receipt ?? true);
+    } finally {
+      socket.end();
+      // A broker that neither confirms nor closes must not hold us: end() gives it the FIN, destroy() the rest.
+      const guard = setTimeout(() => socket.destroy(), 1000);
+      await closed;
+      clearTimeout(guard);
+    }
+  }
+
+  // ---------------------------------------------------------------- socket plumbing
+
+  private attach(socket: Socket, endpoint: Endpoint): void {
+    this.socket = socket;
+    this.currentEndpoint = endpoint;
+    this.decoder.reset();
+    this.decoder.setVersion('1.0');
+    this.lastRead = this.lastWrite = Date.now();
+    socket.on('data', (chunk: Buffer) => {
+      if (socket !== this.socket) return;
+      this.lastRead = Date.now();
+      try {
+        this.decoder.push(chunk);
+      } catch (error) {
+        this.fail(socket, error instanceof StompError ? error : new StompFrameError(String(error)));
+      }
+    });
+    socket.on('error', (error) => {
+      if (socket === this.socket) this.emit('onConnectionError', new StompConnectionError(`socket error: ${error.message}`, StompErrorCode.Connection, { cause: error }));
+    });
+    socket.on('close', () => this.onSocketClosed(socket));
+  }
+
+  /** Drops a socket after a protocol violation, reporting why. */
+  private fail(socket: Socket, error: StompError): void {
+    this.emit('onConnectionError', error);
+    this.connectedWaiter?.reject(error);
+    socket.destroy();
+  }
+
+  private detach(socket: Socket): void {
+    socket.destroy();
+    if (socket === this.socket) this.onSocketClosed(socket);
+  }
+
+  private onSocketClosed(socket: Socket): void {
+    if (socket !== this.socket) return;
+    const wasConnected = this.state === 'connected' || this.state === 'disconnecting';
+    this.socket = null;
+    this.heartbeat?.stop();
+    this.heartbeat = null;
+    this.negotiated = null;
+    this.unsettled.clear();
+    this.transactions.clear();
+    this.drained = null;
+    const lost = new StompConnectionError('connection lost before the broker answered', StompErrorCode.NotConnected);
+    this.connectedWaiter?.reject(lost);
+    for (const waiter of this.receipts.values()) {
+      clearTimeout(waiter.timer);
+      waiter.reject(lost);
+    }
+    this.receipts.clear();
+    if (this.state !== 'connecting') this.state = 'disconnected';
+    if (!wasConnected) return;
+    this.emit('onDisconnected');
+    this.emit('onReceiverLoopCompleted', this.lastFrame);
+    this.maybeReconnect();
+  }
+
+  private maybeReconnect(): void {
+    if (this.stopRequested || !this.options.autoReconnect || this.state !== 'disconnected' || this.connecting) return;
+    this.startConnecting().catch((error: StompError) => this.emit('onConnectionError', error));
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private onFrame(frame: Frame): void {
+    this.lastFrame = frame;
+    switch (frame.command) {
+      case 'MESSAGE':
+        return this.onMessageFrame(frame);
+      case 'RECEIPT':
+        return this.onReceiptFrame(frame);
+      case 'CONNECTED':
+        return this.onConnectedFrame(frame);
+      case 'ERROR':
+        return this.onErrorFrame(frame);
+      default:
+        throw new StompFrameError(`unexpected ${frame.command} frame from the broker`);
+    }
+  }
+
+  private onConnectedFrame(frame: Frame): void {
+    const waiter = this.connectedWaiter;
+    if (waiter === null) throw new StompFrameError('CONNECTED frame while already connected');
+    const version = (frame.header('version') ?? '1.0') as StompVersion;
+    if (!acceptedVersions(this.options.version).includes(version)) {
+      throw new StompFrameError(`broker chose version ${JSON.stringify(version)}, not one of ${acceptedVersions(this.options.version).join(',')}`);
+    }
+    this.connectedWaiter = null;
+    this.negotiated = version;
+    this.connectedFrame = frame;
+    this.decoder.setVersion(version);
+    this.heartbeats = version === '1.0' ? { sendMs: 0, receiveMs: 0 } : negotiateHeartbeats(this.options.heartbeats, frame.header('heart-beat'));
+    this.startHeartbeats();
+    this.state = 'connected';
+    for (const subscription of this.subscriptions.values()) this.writeFrame(subscribeFrame(subscription));
+    this.emit('onConnected', frame);
+    waiter.resolve();
+  }
+
+  private startHeartbeats(): void {
+    const socket = this.socket;
+    this.heartbeat = new HeartbeatMonitor(this.heartbeats, this.options.heartbeatReceiveScale, {
+      lastReadAt: () => this.lastRead,
+      lastWriteAt: () => this.lastWrite,
+      sendHeartbeat: () => this.writeRaw([EOL]),
+      onTimeout: () => {
+        if (socket === null || socket !== this.socket) return;
+        this.emit('onHeartbeatTimeout');
+        this.fail(socket, new StompTimeoutError('heart-beat from the broker', Math.round(this.heartbeats.receiveMs * this.options.heartbeatReceiveScale)));
+      },
+    });
+    this.heartbeat.start();
+  }
+
+  private onMessageFrame(frame: Frame): void {
+    const subscriptionId = frame.header('subscription');
+    const subscription = subscriptionId === undefined ? undefined : this.subscriptions.get(subscriptionId);
+    if (subscription !== undefined && subscription.ack !== 'auto') {
+      const ackId = this.ackIdOf(frame);
+      if (ackId !== undefined) this.unsettled.set(ackId, subscription.id);
+    }
+    this.emit('onBeforeMessage', frame);
+    this.emit('onMessage', frame);
+  }
+
+  private onReceiptFrame(frame: Frame): void {
+    const id = frame.header('receipt-id');
+    const waiter = id === undefined ? undefined : this.receipts.get(id);
+    if (waiter !== undefined) {
+      this.receipts.delete(id!);
+      clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+    this.emit('onReceipt', frame);
+  }
+
+  private onErrorFrame(frame: Frame): void {
+    const error = new StompBrokerError(frame);
+    this.emit('onError', frame);
+    this.connectedWaiter?.reject(error);
+    const id = frame.header('receipt-id');
+    const waiter = id === undefined ? undefined : this.receipts.get(id);
+    if (waiter !== undefined) {
+      this.receipts.delete(id!);
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** Encodes and writes a frame on the current socket; throws if it cannot be encoded. */
+  private writeFrame(frame: Frame): boolean {
+    const chunks = encodeFrame(frame, this.negotiated ?? this.options.version, this.options);
+    if (this.hasListener('onSend')) this.emit('onSend', frame);
+    return this.writeRaw(chunks);
+  }
+
+  private writeRaw(chunks: Buffer[]): boolean {
+    const socket = this.socket!;
+    if (!this.corked) {
+      // Frames written in one tick leave in one segment: fewer syscalls, and no Nagle-sized gaps.
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    let flowing = true;
+    for (const chunk of chunks) flowing = socket.write(chunk);
+    this.lastWrite = Date.now();
+    return flowing;
+  }
+
+  /**
+   * Writes `frame` once connected, in call order; resolves when the socket took it, or with a
+   * receipt once the broker confirmed it.
+   */
+  private transmit(frame: Frame, receipt: boolean | string | undefined): Promise<void> {
+    if (this.state !== 'connected' && !(this.state === 'disconnecting' && frame.command === 'DISCONNECT')) {
+      return Promise.reject(new StompConnectionError(`cannot send ${frame.command}: not connected`, StompErrorCode.NotConnected));
+    }
+    const socket = this.socket!;
+    if (socket.writableLength > this.options.maxWriteBufferBytes) {
+      return Promise.reject(
+        new StompUsageError(`cannot send ${frame.command}: ${socket.writableLength} bytes already wait for the socket (maxWriteBufferBytes); await earlier sends`, StompErrorCode.Backpressure),
+      );
+    }
+    let receiptId: string | undefined;
+    if (receipt !== undefined && receipt !== false) {
+      receiptId = receipt === true ? this.nextId('rcpt') : receipt;
+      frame = new Frame(frame.command, [...frame.entries, ['receipt', receiptId]], frame.body);
+    }
+    const flowing = this.writeFrame(frame);
+    if (receiptId !== undefined) return this.awaitReceipt(receiptId, frame.command);
+    return flowing ? RESOLVED : this.whenDrained(socket);
+  }
+
+  private whenDrained(socket: Socket): Promise<void> {
+    this.drained ??= new Promise<void>((resolve, reject) => {
+      const done = (error?: Error): void => {
+        socket.off('drain', done);
+        socket.off('close', closed);
+        this.drained = null;
+        if (error) reject(error);
+        else resolve();
+      };
+      const closed = (): void => done(new StompConnectionError('connection closed before the frame was written', StompErrorCode.NotConnected));
+      socket.on('drain', done);
+      socket.on('close', closed);
+    });
+    return this.drained;
+  }
+
+  private awaitReceipt(id: string, command: string): Promise<void> {
+    const timeoutMs = this.options.receiptTimeout * 1000;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.receipts.delete(id);
+        reject(new StompTimeoutError(`RECEIPT ${id} for ${command}`, timeoutMs));
+      }, timeoutMs);
+      this.receipts.set(id, { resolve, reject, timer });
+    });
+  }
+
+  private nextId(prefix: string): string {
+    this.sequence += 1;
+    return `${prefix}-${this.sequence}`;
+  }
+
+  /**
+   * Checks the state, builds the frame (which validates the arguments and may update local state)
+   * and transmits it; every failure becomes a rejection, and nothing is written when one occurs.
+   * A `null` frame means there is nothing to send.
+   */
+  private guard(build: () => Frame | null, receipt?: boolean | string): Promise<void> {
+    try {
+      if (this.state !== 'connected') throw new StompConnectionError('not connected', StompErrorCode.NotConnected);
+      const frame = build();
+      return frame === null ? RESOLVED : this.transmit(frame, receipt);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  // ---------------------------------------------------------------- STOMP operations
+
+  /**
+   * Sends a message (SEND frame). A string body is encoded with the `encoding` option.
+   * @throws {StompUsageError} for an empty destination or a header the version cannot carry.
+   * @throws {StompConnectionError} when not connected.
+   */
+  send(destination: string, body: string | Buffer | Uint8Array = '', options: SendOptions = {}): Promise<void> {
+    return this.guard(() => {
+      checkName('destination', destination);
+      if (options.transaction !== undefined) this.checkTransaction(options.transaction);
+      const headers: HeaderEntry[] = [['destination', destination]];
+      if (options.contentType !== undefined) headers.push(['content-type', options.contentType]);
+      if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
+      const payload = typeof body === 'string' ? Buffer.from(body, this.options.encoding) : body;
+      return new Frame('SEND', headers.concat(toEntries(options.headers)), payload);
+    }, options.receipt);
+  }
+
+  /**
+   * Subscribes (SUBSCRIBE frame). The subscription is remembered and re-sent after every reconnect.
+   * Subscribing again with the same id, destination, ack mode and headers does nothing, so code that
+   * re-subscribes from `onDisconnected` (as in stomp.py's examples) keeps working.
+   * @param id required on 1.1+; on 1.0 the destination is used when omitted.
+   * @throws {StompUsageError} when `id` is already used by a different subscription.
+   */
+  subscribe(destination: string, id?: string | number, ack: AckMode = 'auto', headers?: HeadersInit, options: FrameOptions = {}): Promise<void> {
+    return this.guard(() => {
+      checkName('destination', destination);
+      if (!['auto', 'client', 'client-individual'].includes(ack)) throw new StompUsageError(`ack mode ${JSON.stringify(ack)} is not auto, client or client-individual`);
+      if (id === undefined && this.negotiated !== '1.0') throw new StompUsageError('subscribe needs an id on STOMP 1.1 and 1.2');
+      const subscription: Subscription = { id: String(id ?? destination), destination, ack, headers: toEntries(headers) };
+      const existing = this.subscriptions.get(subscription.id);
+      if (existing !== undefined) {
+        if (sameSubscription(existing, subscription)) return null;
+        throw new StompUsageError(`subscription id ${subscription.id} is already used for ${existing.destination}`, StompErrorCode.InvalidState);
+      }
+      const frame = subscribeFrame(subscription);
+      this.subscriptions.set(subscription.id, subscription);
+      return frame;
+    }, options.receipt);
+  }
+
+  /**
+   * Ends a subscription (UNSUBSCRIBE frame). Messages already received stay acknowledgeable.
+   * @throws {StompUsageError} for an unknown id.
+   */
+  unsubscribe(id: string | number, options: FrameOptions = {}): Promise<void> {
+    return this.guard(() => {
+      const key = String(id);
+      const subscription = this.subscriptions.get(key);
+      if (subscription === undefined) throw new StompUsageError(`no subscription with id ${key}`, StompErrorCode.InvalidState);
+      this.subscriptions.delete(key);
+      return new Frame('UNSUBSCRIBE', [['id', key], ...toEntries(options.headers)]);
+    }, options.receipt);
+  }
+
+  /**
+   * Acknowledges a message (ACK frame). Pass the MESSAGE frame, or its id as stomp.py does: the
+   * `ack` header on 1.2, `message-id` on 1.0/1.1 (with the subscription on 1.1).
+   * With `client` ack mode this also settles every earlier message of the subscription.
+   * @throws {StompUsageError} for a message that is unknown or already settled.
+   */
+  ack(message: Frame | string, subscription?: string, options: AckOptions = {}): Promise<void> {
+    return this.guard(() => this.settleFrame('ACK', message, subscription, options), options.receipt);
+  }
+
+  /**
+   * Rejects a message (NACK frame; STOMP 1.1+). What the broker does next is its choice: RabbitMQ
+   * requeues (`requeue: false` header to drop), ActiveMQ Classic moves it to its dead-letter queue.
+   * @throws {StompUsageError} on STOMP 1.0, and for a message that is unknown or already settled.
+   */
+  nack(message: Frame | string, subscription?: string, options: AckOptions = {}): Promise<void> {
+    return this.guard(() => {
+      if (this.negotiated === '1.0') throw new StompUsageError('NACK does not exist in STOMP 1.0', StompErrorCode.InvalidState);
+      return this.settleFrame('NACK', message, subscription, options);
+    }, options.receipt);
+  }
+
+  private ackIdOf(frame: Frame): string | undefined {
+    return this.negotiated === '1.2' ? frame.header('ack') : frame.header('message-id');
+  }
+
+  private settleFrame(command: 'ACK' | 'NACK', message: Frame | string, subscription: string | undefined, options: AckOptions): Frame {
+    const id = typeof message === 'string' ? message : this.ackIdOf(message);
+    if (id === undefined || id === '') throw new StompUsageError(`${command}: the message has no ${this.negotiated === '1.2' ? 'ack' : 'message-id'} header`);
+    const owner = this.unsettled.get(id);
+    if (owner === undefined) {
+      throw new StompUsageError(`${command}: message ${id} is unknown or already acknowledged (only messages of client and client-individual subscriptions, once each)`, StompErrorCode.InvalidState);
+    }
+    if (options.transaction !== undefined) this.checkTransaction(options.transaction);
+    this.forgetSettled(id, owner);
+    const headers: HeaderEntry[] =
+      this.negotiated === '1.2' ? [['id', id]] : this.negotiated === '1.1' ? [['message-id', id], ['subscription', subscription ?? owner]] : [['message-id', id]];
+    if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
+    return new Frame(command, headers.concat(toEntries(options.headers)));
+  }
+
+  /** Marks `id` settled; with cumulative `client` ack, every earlier message of its subscription too. */
+  private forgetSettled(id: string, subscriptionId: string): void {
+    if (this.subscriptions.get(subscriptionId)?.ack !== 'client') {
+      this.unsettled.delete(id);
+      return;
+    }
+    for (const [key, owner] of this.unsettled) {
+      if (owner === subscriptionId) this.unsettled.delete(key);
+      if (key === id) return;
+    }
+  }
+
+  /**
+   * Starts a transaction (BEGIN frame) and returns its id, generated unless given.
+   * @throws {StompUsageError} when the id is already in use.
+   */
+  async begin(transaction?: string, options: FrameOptions = {}): Promise<string> {
+    const id = transaction ?? this.nextId('tx');
+    await this.guard(() => {
+      checkName('transaction', id);
+      if (this.transactions.has(id)) throw new StompUsageError(`transaction ${id} is already open`, StompErrorCode.InvalidState);
+      const frame = new Frame('BEGIN', [['transaction', id], ...toEntries(options.headers)]);
+      this.transactions.add(id);
+      return frame;
+    }, options.receipt);
+    return id;
+  }
+
+  /** Commits a transaction (COMMIT frame). @throws {StompUsageError} for an unknown transaction. */
+  commit(transaction: string, options: FrameOptions = {}): Promise<void> {
+    return this.endTransaction('COMMIT', transaction, options);
+  }
+
+  /** Aborts a transaction (ABORT frame). @throws {StompUsageError} for an unknown transaction. */
+  abort(transaction: string, options: FrameOptions = {}): Promise<void> {
+    return this.endTransaction('ABORT', transaction, options);
+  }
+
+  private endTransaction(command: 'COMMIT' | 'ABORT', transaction: string, options: FrameOptions): Promise<void> {
+    return this.guard(() => {
+      this.checkTransaction(transaction);
+      const frame = new Frame(command, [['transaction', transaction], ...toEntries(options.headers)]);
+      this.transactions.delete(transaction);
+      return frame;
+    }, options.receipt);
+  }
+
+  private checkTransaction(id: string): void {
+    if (!this.transactions.has(id)) throw new StompUsageError(`transaction ${JSON.stringify(id)} is not open on this connection`, StompErrorCode.InvalidState);
+  }
+}
+
+function toEntries(headers: HeadersInit | undefined): HeaderEntry[] {
+  return headers === undefined ? [] : headerEntries(headers);
+}
+
+function checkName(what: string, value: unknown): void {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new StompUsageError(`${what} must be a non-empty string, got ${value === '' ? 'an empty string' : typeof value}`);
+  }
+}
+
+function subscribeFrame(subscription: Subscription): Frame {
+  return new Frame('SUBSCRIBE', [
+    ['destination', subscription.destination],
+    ['id', subscription.id],
+    ['ack', subscription.ack],
+    ...subscription.headers,
+  ]);
+}
+
+function sameSubscription(a: Subscription, b: Subscription): boolean {
+  return a.destination === b.destination && a.ack === b.ack && JSON.stringify(a.headers) === JSON.stringify(b.headers);
+}
+
+function reportListenerError(event: string, error: unknown): void {
+  process.emitWarning(`nestjs-stomp: listener ${event} threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, 'StompListenerWarning');
+}

@@ -1,0 +1,151 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { DecoderLimits } from './decoder';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS } from './decoder';
+import { DEFAULT_STOMP_PORT, orderEndpoints, parseEndpoint, type Endpoint, type HostAndPort } from './endpoints';
+import { StompUsageError } from './errors';
+import { STOMP_VERSIONS, type StompVersion } from './versions';
+
+/** `reconnectAttemptsMax` value that never gives up, as stomp.py's -1. */
+export const RECONNECT_FOREVER = -1;
+
+/**
+ * Options of {@link StompConnection}. Durations follow stomp.py: seconds, except heart-beats,
+ * which are milliseconds as in the STOMP header.
+ */
+export interface ConnectionOptions extends DecoderLimits {
+  /**
+   * Brokers to try in order: `[host, port]` pairs or `stomp://` / `stomp+ssl://` URLs (credentials
+   * in a URL are used when `login` is not given).
+   * @default [['localhost', 61613]]
+   */
+  hosts?: readonly HostAndPort[];
+  /** Protocol version to ask for; older ones are offered too and the broker's choice rules. @default '1.2' */
+  version?: StompVersion;
+  /** Try local addresses of the list first. @default true */
+  preferLocalhost?: boolean;
+  /** For a host that is this machine, try 127.0.0.1 first. @default true */
+  tryLoopbackConnect?: boolean;
+  /** Local `[address, port]` to bind the socket to. */
+  bindHostPort?: readonly [string, number];
+  /** Seconds allowed for one TCP (and TLS) connect plus the CONNECTED answer. @default 10 */
+  timeout?: number;
+  /** Seconds to wait for a RECEIPT, including DISCONNECT's. @default 10 */
+  receiptTimeout?: number;
+  /** TCP keep-alive: `true`, or the initial delay in milliseconds. @default false */
+  keepalive?: boolean | number;
+  /** Disables Nagle's algorithm; writes are batched per tick anyway. @default true */
+  noDelay?: boolean;
+  /** TLS for every endpoint: `true` or node:tls options (ca, cert, key, servername…). Verification stays on unless you turn it off. */
+  tls?: boolean | TlsConnectionOptions;
+  /** User name sent in CONNECT. */
+  login?: string;
+  /** Password sent in CONNECT; never printed or logged. */
+  passcode?: string;
+  /** The `host` header (a virtual host on RabbitMQ; ignored by ActiveMQ). @default '/' (1.1, 1.2) */
+  vhost?: string;
+  /** `[cx, cy]`: we can send every cx ms, we want to receive every cy ms; 0 = never. @default [0, 0] */
+  heartbeats?: readonly [number, number];
+  /** A silent broker is detected after this many receive intervals. @default 1.5 */
+  heartbeatReceiveScale?: number;
+  /** Seconds to sleep after the first failed pass over the host list. @default 0.1 */
+  reconnectSleepInitial?: number;
+  /** Growth of the sleep per failed pass (0.5 = +50%). @default 0.5 */
+  reconnectSleepIncrease?: number;
+  /** Random extra sleep, as a fraction of the sleep. @default 0.1 */
+  reconnectSleepJitter?: number;
+  /** Longest sleep, in seconds. @default 60 */
+  reconnectSleepMax?: number;
+  /** Failed socket attempts (over all hosts) before giving up; {@link RECONNECT_FOREVER} never gives up. @default 3 */
+  reconnectAttemptsMax?: number;
+  /** Reconnect (and re-subscribe) by itself when an established connection drops. @default true */
+  autoReconnect?: boolean;
+  /** Encoding of string bodies. @default 'utf8' */
+  encoding?: BufferEncoding;
+  /** Add `content-length` to every frame with a body, as stomp.py does. @default true */
+  autoContentLength?: boolean;
+  /** Bytes allowed to wait for the socket before `send()` rejects instead of queueing more. @default 16 MiB */
+  maxWriteBufferBytes?: number;
+  /** Source of randomness for the reconnect jitter; replace it in tests. @default Math.random */
+  random?: () => number;
+}
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedOptions extends Required<Omit<ConnectionOptions, 'hosts' | 'bindHostPort' | 'tls' | 'login' | 'passcode' | 'vhost'>> {
+  endpoints: Endpoint[];
+  bindHostPort?: readonly [string, number];
+  tls?: TlsConnectionOptions;
+  login?: string;
+  passcode?: string;
+  vhost?: string;
+}
+
+const DEFAULTS = {
+  version: '1.2',
+  preferLocalhost: true,
+  tryLoopbackConnect: true,
+  timeout: 10,
+  receiptTimeout: 10,
+  keepalive: false,
+  noDelay: true,
+  heartbeats: [0, 0],
+  heartbeatReceiveScale: 1.5,
+  reconnectSleepInitial: 0.1,
+  reconnectSleepIncrease: 0.5,
+  reconnectSleepJitter: 0.1,
+  reconnectSleepMax: 60,
+  reconnectAttemptsMax: 3,
+  autoReconnect: true,
+  encoding: 'utf8',
+  autoContentLength: true,
+  maxWriteBufferBytes: 16 * 1024 * 1024,
+  maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES,
+  maxHeaders: DEFAULT_MAX_HEADERS,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  random: Math.random,
+} as const satisfies Partial<ResolvedOptions>;
+
+/** Every default of {@link ConnectionOptions}, for documentation and reuse. */
+export const DEFAULT_CONNECTION_OPTIONS: Readonly<typeof DEFAULTS> = DEFAULTS;
+
+/**
+ * Applies defaults and validates every option once, naming the bad one.
+ * @throws {StompUsageError} for an invalid option.
+ */
+export function resolveOptions(options: ConnectionOptions = {}): ResolvedOptions {
+  const merged = { ...DEFAULTS, ...stripUndefined(options) } as ConnectionOptions & typeof DEFAULTS;
+  if (!STOMP_VERSIONS.includes(merged.version)) bad('version', `must be one of ${STOMP_VERSIONS.join(', ')}`);
+  for (const name of ['timeout', 'receiptTimeout', 'reconnectSleepInitial', 'reconnectSleepMax'] as const) {
+    if (!(merged[name] > 0)) bad(name, 'must be a positive number of seconds');
+  }
+  for (const name of ['reconnectSleepIncrease', 'reconnectSleepJitter', 'maxWriteBufferBytes', 'maxHeaderBytes', 'maxHeaders', 'maxBodyBytes'] as const) {
+    if (!(merged[name] >= 0)) bad(name, 'must be a non-negative number');
+  }
+  if (!(merged.heartbeatReceiveScale >= 1)) bad('heartbeatReceiveScale', 'must be at least 1');
+  const attempts: number = merged.reconnectAttemptsMax;
+  if (!(attempts === RECONNECT_FOREVER || attempts === Infinity || (Number.isInteger(attempts) && attempts >= 1))) {
+    bad('reconnectAttemptsMax', 'must be a whole number >= 1, or -1 for no limit');
+  }
+  const hb = merged.heartbeats;
+  if (!Array.isArray(hb) || hb.length !== 2 || !hb.every((n) => Number.isInteger(n) && n >= 0)) {
+    bad('heartbeats', 'must be [cx, cy], two whole numbers of milliseconds >= 0');
+  }
+  const hosts = options.hosts ?? [['localhost', DEFAULT_STOMP_PORT]];
+  if (!Array.isArray(hosts) || hosts.length === 0) bad('hosts', 'must list at least one broker');
+  const parsed = hosts.map(parseEndpoint);
+  const fromUrl = parsed.find((e) => e.login !== undefined);
+  return {
+    ...merged,
+    endpoints: orderEndpoints(parsed, merged.preferLocalhost, merged.tryLoopbackConnect),
+    tls: merged.tls === true ? {} : merged.tls === false ? undefined : merged.tls,
+    login: options.login ?? fromUrl?.login,
+    passcode: options.passcode ?? (options.login === undefined ? fromUrl?.passcode : undefined),
+  };
+}
+
+function bad(option: string, why: string): never {
+  throw new StompUsageError(`option ${option} ${why}`);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,58 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { isIP } from 'node:net';
+import type { Endpoint } from './endpoints';
+import { formatEndpoint } from './endpoints';
+import { StompConnectionError, StompTimeoutError } from './errors';
+
+/** What {@link openSocket} needs besides the endpoint. */
+export interface SocketSettings {
+  timeoutMs: number;
+  tls?: TlsConnectionOptions;
+  bindHostPort?: readonly [string, number];
+  keepalive: boolean | number;
+  noDelay: boolean;
+}
+
+/**
+ * Opens a TCP (or TLS, when the endpoint or the settings ask for it) socket and resolves once it
+ * is ready to write: connected, and for TLS with the certificate verified.
+ * @throws {StompTimeoutError} when it takes longer than `timeoutMs`.
+ * @throws {StompConnectionError} on any socket or TLS error, with it as `cause`.
+ */
+export function openSocket(endpoint: Endpoint, settings: SocketSettings): Promise<Socket> {
+  const useTls = endpoint.tls || settings.tls !== undefined;
+  const base = {
+    host: endpoint.host,
+    port: endpoint.port,
+    localAddress: settings.bindHostPort?.[0],
+    localPort: settings.bindHostPort?.[1],
+    noDelay: settings.noDelay,
+    keepAlive: settings.keepalive !== false,
+    keepAliveInitialDelay: typeof settings.keepalive === 'number' ? settings.keepalive : 0,
+  };
+  const socket = useTls
+    ? tlsConnect({ ...base, ...settings.tls, servername: settings.tls?.servername ?? (isIP(endpoint.host) ? undefined : endpoint.host) })
+    : netConnect(base);
+  const readyEvent = useTls ? 'secureConnect' : 'connect';
+  const where = formatEndpoint(endpoint);
+  return new Promise<Socket>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new StompTimeoutError(`connecting to ${where}`, settings.timeoutMs)), settings.timeoutMs);
+    const fail = (error: Error): void => {
+      cleanup();
+      socket.destroy();
+      reject(error instanceof StompTimeoutError ? error : new StompConnectionError(`cannot connect to ${where}: ${error.message}`, undefined, { cause: error }));
+    };
+    const ready = (): void => {
+      cleanup();
+      resolve(socket);
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off('error', fail);
+      socket.off(readyEvent, ready);
+    };
+    socket.once('error', fail);
+    socket.once(readyEvent, ready);
+  });
+}
