@@ -12,7 +12,7 @@
 set -euo pipefail
 
 PATH=$PATH:/usr/sbin:/sbin
-T0=${EPOCHREALTIME/./}
+T0=${EPOCHREALTIME//[!0-9]/}  # digits only: the separator follows LC_NUMERIC
 WAIT_SECS=${BROKERS_WAIT_SECS:-60}
 
 RABBIT_PORT=61613
@@ -34,21 +34,22 @@ AMQ_OUT=/var/log/activemq/$AMQ_INSTANCE.out
 
 log() { echo "brokers: $*"; }
 
-# Log tails first so the one-line verdict is the last thing a CI log shows.
+# Log tails first so the one-line verdict is the last thing a CI log shows; Java stack
+# frames are dropped because they push the actual error out of a short tail.
 fail() {
   local broker=$1 msg=$2 f
   shift 2
   for f in "$@"; do
     [[ -s $f ]] || continue
-    echo "----- tail -n 25 $f" >&2
-    tail -n 25 "$f" >&2
+    echo "----- $f (last lines, stack frames omitted)" >&2
+    grep -vE '^[[:space:]]+(at |\.\.\. [0-9]+ more)' "$f" | tail -n 10 >&2 || true
   done
   echo "brokers: FAILED: $broker: $msg${1:+ (log: $1)}" >&2
   exit 1
 }
 
 elapsed() {
-  local us=$(( ${EPOCHREALTIME/./} - T0 ))
+  local us=$(( ${EPOCHREALTIME//[!0-9]/} - T0 ))
   printf '%d.%01ds' $((us / 1000000)) $((us % 1000000 / 100000))
 }
 
@@ -71,17 +72,25 @@ stomp_probe() {
     exec 2>/dev/null
     exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
     printf 'CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\n\n\0' >&3
-    IFS= read -r -d '' -t 5 frame <&3 || exit 1
+    IFS= read -r -t 5 -d '' frame <&3 || exit 1
     printf '%s' "$frame"
     # Drain until the broker closes: closing with unread bytes (ActiveMQ's trailing EOL)
     # makes the kernel send RST, which the broker logs as a failed transport.
     printf 'DISCONNECT\n\n\0' >&3
-    while IFS= read -r -d '' -t 2 _ <&3; do :; done
+    while IFS= read -r -t 2 -d '' rest <&3; do :; done
   ) || true
   PROBE_REPLY=${PROBE_REPLY##$'\n'}
   [[ $PROBE_REPLY == CONNECTED$'\n'* ]] || return 1
   SERVER=$(sed -n 's/^server://p' <<<"$PROBE_REPLY")
   SERVER=${SERVER:-unknown/?}
+}
+
+# For failure messages: an ERROR frame's message header says why (e.g. guest refused).
+probe_summary() {
+  [[ -n $PROBE_REPLY ]] || return 0
+  local msg
+  msg=$(sed -n 's/^message://p' <<<"$PROBE_REPLY" | head -n 1)
+  printf ' (last reply: %s%s)' "${PROBE_REPLY%%$'\n'*}" "${msg:+: $msg}"
 }
 
 # Polls until CONNECT works. Gives up early when the broker process is gone, so a broken
@@ -90,7 +99,7 @@ wait_stomp() {
   local port=$1 alive_fn=$2 t0=$SECONDS
   until stomp_probe "$port"; do
     (( SECONDS - t0 < WAIT_SECS )) || return 1
-    if (( SECONDS - t0 >= 10 )) && [[ -z $($alive_fn) ]]; then return 2; fi
+    if (( SECONDS - t0 >= 5 )) && [[ -z $($alive_fn) ]]; then return 2; fi
     sleep 0.5
   done
 }
@@ -99,9 +108,11 @@ wait_stomp() {
 kill_hard() {
   local pids=$1 t0=$SECONDS pid
   [[ -n $pids ]] || return 0
+  # shellcheck disable=SC2086  # a space-separated pid list
   kill -KILL $pids 2>/dev/null || true
   for pid in $pids; do
-    while [[ -d /proc/$pid ]]; do
+    # A zombie counts as gone: its sockets and files are already released.
+    while [[ $(ps -o stat= -p "$pid" 2>/dev/null) == [^Z]* ]]; do
       (( SECONDS - t0 < 15 )) || return 1
       sleep 0.1
     done
@@ -130,13 +141,19 @@ ensure_packages() {
 # The broker's beam only; CLI tools (rabbitmqctl) also run beam.smp as user rabbitmq.
 rabbit_pids() { pgrep -u rabbitmq -f -- '-s rabbit boot' | xargs echo || true; }
 
-rabbit_logs() {
-  local node_log
-  node_log=$(ls -t /var/log/rabbitmq/rabbit@*.log 2>/dev/null | grep -v _upgrade | head -n 1 || true)
-  echo "${node_log:-/var/log/rabbitmq/} /var/log/rabbitmq/startup_err /var/log/rabbitmq/startup_log"
+# Boot failures only reach startup_{log,err}; once booted, the node log is the one to read.
+RABBIT_STARTED=0
+rabbit_fail() {
+  local f node_log=/var/log/rabbitmq/ startup=(/var/log/rabbitmq/startup_log /var/log/rabbitmq/startup_err)
+  for f in /var/log/rabbitmq/rabbit@*.log; do
+    [[ -f $f && $f != *_upgrade.log && ! $node_log -nt $f ]] && node_log=$f
+  done
+  if (( RABBIT_STARTED )); then
+    fail rabbitmq "$1" "${startup[@]}" "$node_log"
+  else
+    fail rabbitmq "$1" "$node_log" "${startup[@]}"
+  fi
 }
-
-rabbit_fail() { fail rabbitmq "$1" $(rabbit_logs); }
 
 # Only once the plugin is in enabled_plugins: a stomp.* key without the plugin's schema
 # makes the next boot abort with an unknown-setting error.
@@ -154,6 +171,7 @@ ensure_rabbit_conf() {
 start_rabbitmq() {
   install -d -o rabbitmq -g rabbitmq -m 755 /run/rabbitmq
   rm -f "$RABBIT_PIDFILE"
+  RABBIT_STARTED=1
   log "rabbitmq: starting"
   # As Debian's /etc/init.d/rabbitmq-server does it: the wrapper, run as rabbitmq, cds to
   # /var/lib/rabbitmq and sends output to /var/log/rabbitmq/startup_{log,err}.
@@ -193,16 +211,18 @@ ensure_rabbitmq() {
   case $rc in
     0) ;;
     2) rabbit_fail "broker process exited before STOMP answered on 127.0.0.1:$RABBIT_PORT" ;;
-    *) rabbit_fail "no CONNECTED on 127.0.0.1:$RABBIT_PORT within ${WAIT_SECS}s${PROBE_REPLY:+ (got: ${PROBE_REPLY%%$'\n'*})}" ;;
+    *) rabbit_fail "no CONNECTED on 127.0.0.1:$RABBIT_PORT within ${WAIT_SECS}s$(probe_summary)" ;;
   esac
   [[ $SERVER == RabbitMQ/* ]] || rabbit_fail "127.0.0.1:$RABBIT_PORT is answered by '$SERVER', not RabbitMQ"
   log "rabbitmq STOMP up on 127.0.0.1:$RABBIT_PORT (${SERVER#*/}, $how)"
 }
 
 stop_rabbitmq() {
-  kill_hard "$(rabbit_pids)" || rabbit_fail "could not kill the broker"
+  local pids
+  pids=$(rabbit_pids)
+  kill_hard "$pids" || rabbit_fail "could not kill the broker (pid $pids)"
   rm -f "$RABBIT_PIDFILE"
-  log "rabbitmq stopped (killed)"
+  if [[ -n $pids ]]; then log "rabbitmq killed (pid $pids)"; else log "rabbitmq was not running"; fi
 }
 
 # --- ActiveMQ ----------------------------------------------------------------
@@ -218,15 +238,13 @@ amq_pids() {
 amq_fail() { fail activemq "$1" "$AMQ_LOG" "$AMQ_OUT"; }
 
 # Debian's activemq-options points at /usr/lib/jvm/default-java, which only the
-# default-jre-headless package creates; machines with a bare openjdk-17 lack it.
+# default-jre-headless package creates; machines with a bare openjdk-17 lack it (and may
+# have other JDKs under /usr/lib/jvm), so follow the system `java` alternative instead.
 amq_java_home() {
-  if [[ -x /usr/lib/jvm/default-java/bin/java ]]; then
-    echo /usr/lib/jvm/default-java
-  else
-    local java
-    java=$(readlink -f "$(command -v java)" 2>/dev/null) || amq_fail "no java on PATH"
-    echo "${java%/bin/java}"
-  fi
+  local java=/usr/lib/jvm/default-java/bin/java
+  [[ -x $java ]] || java=$(readlink -f /usr/bin/java 2>/dev/null) || return 1
+  [[ -x $java ]] || return 1
+  echo "${java%/bin/java}"
 }
 
 # Writes only on change: the mtimes then tell whether a running broker predates its config.
@@ -249,6 +267,8 @@ amq_config_stale() {
 }
 
 ensure_amq_instance() {
+  local java_home
+  java_home=$(amq_java_home) || amq_fail "no usable java (/usr/lib/jvm/default-java or /usr/bin/java)"
   install -d -m 755 "$AMQ_AVAILABLE"
   install -d -o activemq -g activemq -m 755 "$AMQ_BASE" "$AMQ_BASE/data" "$AMQ_BASE/tmp" /var/log/activemq
 
@@ -266,8 +286,24 @@ ensure_amq_instance() {
 
     <broker xmlns="http://activemq.apache.org/schema/core"
             useJmx="false"
+            schedulePeriodForDestinationPurge="10000"
             brokerName="localhost"
             dataDirectory="\${activemq.data}">
+        <!-- Tests use unique destination names: empty, unused ones are collected after a minute.
+             Dead letters go to DLQ.<queue> (not the shared ActiveMQ.DLQ) so each test finds its own,
+             and non-persistent messages are dead-lettered too instead of being dropped. -->
+        <destinationPolicy>
+            <policyMap>
+                <policyEntries>
+                    <policyEntry queue="&gt;" gcInactiveDestinations="true" inactiveTimoutBeforeGC="60000">
+                        <deadLetterStrategy>
+                            <individualDeadLetterStrategy queuePrefix="DLQ." useQueueForQueueMessages="true" processNonPersistent="true"/>
+                        </deadLetterStrategy>
+                    </policyEntry>
+                    <policyEntry topic="&gt;" gcInactiveDestinations="true" inactiveTimoutBeforeGC="60000"/>
+                </policyEntries>
+            </policyMap>
+        </destinationPolicy>
         <persistenceAdapter>
             <kahaDB directory="\${activemq.data}/kahadb"/>
         </persistenceAdapter>
@@ -308,7 +344,7 @@ ACTIVEMQ_BASE="$AMQ_BASE"
 ACTIVEMQ_CONF="$AMQ_ENABLED"
 ACTIVEMQ_DATA="$AMQ_BASE/data"
 ACTIVEMQ_TMP="$AMQ_BASE/tmp"
-JAVA_HOME="$(amq_java_home)"
+JAVA_HOME="$java_home"
 ACTIVEMQ_OPTS="-Xms256M -Xmx1G -Dorg.apache.activemq.UseDedicatedTaskRunner=true"
 ACTIVEMQ_ARGS="start xbean:activemq.xml"
 ACTIVEMQ_OUT="$AMQ_OUT"
@@ -332,7 +368,9 @@ start_activemq() {
     ACTIVEMQ_HOME=/usr/share/activemq
     ACTIVEMQ_CONFIG_DIR=$AMQ_ENABLED
     set +u
+    # shellcheck source=/dev/null
     . /usr/share/activemq/activemq-options
+    # shellcheck source=/dev/null
     . "$ACTIVEMQ_CONFIG_DIR/options"
     set -u
     export INSTANCE ACTIVEMQ_USER ACTIVEMQ_PIDFILE ACTIVEMQ_HOME ACTIVEMQ_CONFIG_DIR \
@@ -361,7 +399,7 @@ ensure_activemq() {
     case $rc in
       0) ;;
       2) amq_fail "broker process exited before STOMP answered on 127.0.0.1:$AMQ_PORT" ;;
-      *) amq_fail "no CONNECTED on 127.0.0.1:$AMQ_PORT within ${WAIT_SECS}s${PROBE_REPLY:+ (got: ${PROBE_REPLY%%$'\n'*})}" ;;
+      *) amq_fail "no CONNECTED on 127.0.0.1:$AMQ_PORT within ${WAIT_SECS}s$(probe_summary)" ;;
     esac
   fi
   [[ $SERVER == ActiveMQ/* ]] || amq_fail "127.0.0.1:$AMQ_PORT is answered by '$SERVER', not ActiveMQ"
@@ -369,9 +407,11 @@ ensure_activemq() {
 }
 
 stop_activemq() {
-  kill_hard "$(amq_pids)" || amq_fail "could not kill the broker"
+  local pids
+  pids=$(amq_pids)
+  kill_hard "$pids" || amq_fail "could not kill the broker (pid $pids)"
   rm -f "$AMQ_PIDFILE"
-  log "activemq stopped (killed)"
+  if [[ -n $pids ]]; then log "activemq killed (pid $pids)"; else log "activemq was not running"; fi
 }
 
 # --- main --------------------------------------------------------------------

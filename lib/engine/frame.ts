@@ -57,7 +57,7 @@ export class Frame {
 
   /** A short description for logs: command and headers, never the body or a passcode. */
   toString(): string {
-    const shown = this.entries.map(([k, v]) => `${k}:${k === 'passcode' ? '********' : v}`);
+    const shown = this.entries.map(([k, v]) => `${printable(k)}:${k === 'passcode' ? '********' : printable(v)}`);
     return `${this.command} {${shown.join(', ')}} (${this.body.length} bytes)`;
   }
 }
@@ -71,4 +71,9 @@ export function headerEntries(headers: HeadersInit): HeaderEntry[] {
     if (value !== undefined) entries.push([key, String(value)]);
   }
   return entries;
+}
+
+/** Control characters shown as escapes, so one frame stays one log line. */
+function printable(text: string): string {
+  return /[\x00-\x1f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
 }

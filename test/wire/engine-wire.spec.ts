@@ -1,0 +1,244 @@
+import {
+  Frame,
+  StatsListener,
+  StompBrokerError,
+  StompConnection,
+  StompConnectionError,
+  StompFrameError,
+  StompTimeoutError,
+  type ConnectionOptions,
+  type StompError,
+} from '../../lib';
+import { FakePeer, deadPort, type PeerSocket } from '../support/fake-peer';
+import { Inbox, within } from '../support/wait';
+
+describe('engine on the wire (scripted fake peer)', () => {
+  let peer: FakePeer;
+  const connections: StompConnection[] = [];
+
+  beforeEach(async () => {
+    peer = await FakePeer.start();
+  });
+
+  afterEach(async () => {
+    for (const conn of connections.splice(0)) {
+      conn.options.autoReconnect = false;
+      await conn.disconnect().catch(() => undefined);
+    }
+    await peer.stop();
+  });
+
+  function open(options: ConnectionOptions = {}): StompConnection {
+    const conn = new StompConnection({ hosts: [['127.0.0.1', peer.port]], reconnectSleepInitial: 0.01, ...options });
+    connections.push(conn);
+    return conn;
+  }
+
+  async function connected(options: ConnectionOptions = {}, headers: Record<string, string> = { version: '1.2' }): Promise<[StompConnection, PeerSocket]> {
+    const conn = open(options);
+    const done = conn.connect();
+    const socket = await peer.nextConnection();
+    await socket.accept(headers);
+    await done;
+    return [conn, socket];
+  }
+
+  it('writes a CONNECT the spec and RabbitMQ accept: accept-version, host, heart-beat, credentials', async () => {
+    const conn = open({ login: 'u', passcode: 'p', heartbeats: [500, 700] });
+    const done = conn.connect();
+    const socket = await peer.nextConnection();
+    const connect = await socket.accept({ version: '1.1', 'heart-beat': '1000,300' });
+    await done;
+    expect(connect.command).toBe('STOMP');
+    expect(connect.headers).toMatchObject({ 'accept-version': '1.0,1.1,1.2', host: '/', 'heart-beat': '500,700', login: 'u', passcode: 'p' });
+    expect(conn.version).toBe('1.1');
+    expect(conn.heartbeatIntervals).toEqual({ sendMs: 500, receiveMs: 1000 });
+  });
+
+  it('uses CONNECT with withConnectCommand and on 1.0, and no accept-version on 1.0', async () => {
+    const conn = open({ version: '1.0' });
+    const done = conn.connect();
+    const socket = await peer.nextConnection();
+    const connect = await socket.accept({});
+    await done;
+    expect(connect.command).toBe('CONNECT');
+    expect(connect.header('accept-version')).toBeUndefined();
+    expect(conn.version).toBe('1.0');
+  });
+
+  it('decodes a MESSAGE written one byte per TCP write', async () => {
+    const [conn, socket] = await connected();
+    const messages = new Inbox<Frame>();
+    conn.setListener('m', { onMessage: messages.push });
+    await conn.subscribe('/queue/a', 's1');
+    await socket.next('SUBSCRIBE');
+    const body = Buffer.from([0x68, 0x00, 0xff, 0x0a, 0xc3, 0xa9]);
+    const raw = Buffer.concat([Buffer.from(`MESSAGE\r\nsubscription:s1\r\nmessage-id:m1\r\nx:a\\cb\\nc\\\\d\r\ncontent-length:${body.length}\r\n\r\n`), body, Buffer.from([0]), Buffer.from('\r\n\n')]);
+    await socket.writeByteByByte(raw);
+    const message = await messages.next();
+    expect(message.body.equals(body)).toBe(true);
+    expect(message.header('x')).toBe('a:b\nc\\d');
+  });
+
+  it('detects a silent peer by heart-beat, reconnects and re-subscribes with the same id, ack and headers', async () => {
+    const [conn, first] = await connected({ heartbeats: [0, 100] }, { version: '1.2', 'heart-beat': '100,0' });
+    const events = new Inbox<string>();
+    conn.setListener('e', { onHeartbeatTimeout: () => events.push('timeout'), onDisconnected: () => events.push('disconnected'), onConnected: () => events.push('connected') });
+    await conn.subscribe('/queue/orders', 'sub-7', 'client-individual', { selector: "a = 'b'" });
+    await first.next('SUBSCRIBE');
+    // The peer now says nothing at all.
+    expect(await events.next(2000)).toBe('timeout');
+    expect(await events.next()).toBe('disconnected');
+    const second = await peer.nextConnection();
+    await second.accept({ version: '1.2' });
+    expect(await events.next()).toBe('connected');
+    const again = await second.next('SUBSCRIBE');
+    expect(again.headers).toMatchObject({ destination: '/queue/orders', id: 'sub-7', ack: 'client-individual', selector: "a = 'b'" });
+  });
+
+  it('sends heart-beats when idle', async () => {
+    const [, socket] = await connected({ heartbeats: [50, 0] }, { version: '1.2', 'heart-beat': '0,50' });
+    await within(
+      new Promise<void>((resolve) => {
+        const check = setInterval(() => socket.heartbeats >= 2 && (clearInterval(check), resolve()), 10);
+      }),
+      2000,
+      'two heart-beats from the client',
+    );
+  });
+
+  it('reconnects after the socket is cut mid-frame and re-subscribes', async () => {
+    const [conn, first] = await connected();
+    const disconnected = new Inbox<true>();
+    conn.setListener('d', { onDisconnected: () => disconnected.push(true) });
+    await conn.subscribe('/topic/t', 'x1', 'auto');
+    await first.next('SUBSCRIBE');
+    first.write('MESSAGE\nsubscription:x1\nmessage-id:1\ncontent-length:100\n\nonly part of the bo');
+    await new Promise((resolve) => setImmediate(resolve));
+    first.cut();
+    await disconnected.next();
+    const second = await peer.nextConnection();
+    await second.accept();
+    expect((await second.next('SUBSCRIBE')).header('id')).toBe('x1');
+    expect(conn.isConnected()).toBe(true);
+  });
+
+  it('fails over from a dead port to a live one', async () => {
+    const dead = await deadPort();
+    const tried = new Inbox<string>();
+    const conn = open({ hosts: [['127.0.0.1', dead], ['127.0.0.1', peer.port]] });
+    conn.setListener('c', { onConnecting: ([host, port]) => tried.push(`${host}:${port}`) });
+    const done = conn.connect();
+    await (await peer.nextConnection()).accept();
+    await done;
+    expect(await tried.take(2)).toEqual([`127.0.0.1:${dead}`, `127.0.0.1:${peer.port}`]);
+    expect(conn.hostAndPort).toEqual(['127.0.0.1', peer.port]);
+  });
+
+  it('gives up after reconnectAttemptsMax failed attempts with a StompConnectionError', async () => {
+    const dead = await deadPort();
+    const conn = open({ hosts: [['127.0.0.1', dead]], reconnectAttemptsMax: 3, random: () => 0 });
+    const stats = new Inbox<string>();
+    conn.setListener('c', { onConnecting: () => stats.push('try') });
+    const error = await conn.connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StompConnectionError);
+    expect((error as StompError).code).toBe('STOMP_ERR_CONNECTION');
+    expect(stats.pending).toHaveLength(3);
+  });
+
+  it('rejects connect with a StompBrokerError carrying the ERROR frame', async () => {
+    const conn = open({ reconnectAttemptsMax: 1 });
+    const errors = new Inbox<Frame>();
+    conn.setListener('e', { onError: errors.push });
+    const done = conn.connect().catch((e: unknown) => e);
+    const socket = await peer.nextConnection();
+    await socket.next('STOMP');
+    socket.write('ERROR\nmessage:Access refused\n\nbad login\0');
+    socket.socket.end();
+    const error = await done;
+    expect(error).toBeInstanceOf(StompBrokerError);
+    expect((error as StompBrokerError).frame.header('message')).toBe('Access refused');
+    expect((error as Error).message).toContain('Access refused');
+    expect((await errors.next()).body.toString()).toBe('bad login');
+  });
+
+  it('rejects the receipt an ERROR frame names, and times out a receipt that never comes', async () => {
+    const [conn, socket] = await connected({ receiptTimeout: 0.2 });
+    const refused = conn.send('/queue/x', 'a', { receipt: 'r-1' });
+    await socket.next('SEND');
+    socket.write('ERROR\nreceipt-id:r-1\nmessage:no\n\n\0');
+    await expect(refused).rejects.toBeInstanceOf(StompBrokerError);
+    const silent = await connected({ receiptTimeout: 0.2 });
+    const error = await silent[0].send('/queue/x', 'a', { receipt: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StompTimeoutError);
+    expect((error as StompTimeoutError).timeoutMs).toBe(200);
+  });
+
+  it('times out a peer that never answers CONNECTED', async () => {
+    const conn = open({ timeout: 0.2, reconnectAttemptsMax: 1 });
+    const done = conn.connect().catch((e: unknown) => e);
+    await (await peer.nextConnection()).next('STOMP');
+    const error = await done;
+    expect(error).toBeInstanceOf(StompConnectionError);
+    expect((error as Error).cause).toBeInstanceOf(StompTimeoutError);
+  });
+
+  it.each([
+    ['an unknown command', 'HELLO\n\n\0'],
+    ['a header line without colon', 'MESSAGE\nsubscription\n\n\0'],
+    ['a bad content-length', 'MESSAGE\ncontent-length:-4\n\n\0'],
+    ['an undefined escape', 'MESSAGE\nx:a\\tb\n\n\0'],
+    ['a body longer than content-length', 'MESSAGE\ncontent-length:1\n\nabc\0'],
+    ['a client command from the broker', 'SEND\ndestination:/x\n\n\0'],
+  ])('drops the connection on %s with a StompFrameError, then reconnects', async (_name, garbage) => {
+    const [conn, socket] = await connected();
+    const errors = new Inbox<StompError>();
+    const reconnected = new Inbox<true>();
+    conn.setListener('e', { onConnectionError: errors.push, onConnected: () => reconnected.push(true) });
+    socket.write(garbage);
+    expect(await errors.next()).toBeInstanceOf(StompFrameError);
+    await socket.closed;
+    await (await peer.nextConnection()).accept();
+    await reconnected.next();
+    expect(conn.isConnected()).toBe(true);
+  });
+
+  it('bounds the header section of a frame that never ends', async () => {
+    const [conn, socket] = await connected({ maxHeaderBytes: 1024 });
+    const errors = new Inbox<StompError>();
+    conn.setListener('e', { onConnectionError: errors.push });
+    socket.write('MESSAGE\n' + 'x:y\n'.repeat(400));
+    const error = await errors.next();
+    expect(error.code).toBe('STOMP_ERR_LIMIT_EXCEEDED');
+  });
+
+  it('counts with StatsListener and lets the seed example reconnect from onDisconnected', async () => {
+    const conn = open({ autoReconnect: false });
+    const stats = new StatsListener();
+    conn.setListener('stats', stats);
+    const reconnected = new Inbox<unknown>();
+    const connectAndSubscribe = async (): Promise<void> => {
+      await conn.connect({ login: 'guest', passcode: 'guest', wait: true });
+      await conn.subscribe('/queue/test', '1', 'auto');
+    };
+    conn.setListener('', {
+      onDisconnected: () => {
+        void connectAndSubscribe().then(() => reconnected.push(true), reconnected.push);
+      },
+    });
+    const first = connectAndSubscribe();
+    const s1 = await peer.nextConnection();
+    await s1.accept();
+    await first;
+    await s1.next('SUBSCRIBE');
+    s1.cut();
+    const s2 = await peer.nextConnection();
+    await s2.accept();
+    expect(await reconnected.next()).toBe(true);
+    expect((await s2.next('SUBSCRIBE')).header('id')).toBe('1');
+    expect(stats.connections).toBe(2);
+    expect(stats.disconnects).toBe(1);
+    // The example reconnects on every disconnect, its own included: stop that before cleanup.
+    conn.removeListener('');
+  });
+});
