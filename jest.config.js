@@ -28,5 +28,7 @@ module.exports = {
     '^nestjs-stomp$': '<rootDir>/lib/index.ts',
     ...(nest11 ? { '^@nestjs/(common|core|microservices)(.*)$': path.join(__dirname, '.nest11/node_modules/@nestjs/$1$2') } : {}),
   },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
 };

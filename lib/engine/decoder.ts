@@ -162,7 +162,8 @@ export class FrameDecoder {
   }
 
   private keepPartialHead(buf: Buffer, pos: number): void {
-    if (buf.length - pos > this.maxHeaderBytes) throw this.headerTooLarge();
+    // An unfinished section needs at least one more byte, so holding maxHeaderBytes already means too large.
+    if (buf.length - pos >= this.maxHeaderBytes) throw this.headerTooLarge();
     // A copy, so that a few bytes of a partial head do not pin the whole (possibly large) chunk.
     this.pending = Buffer.from(buf.subarray(pos));
   }
@@ -176,11 +177,11 @@ export class FrameDecoder {
    * header section is not complete yet.
    */
   private readHead(buf: Buffer, pos: number): number {
-    const end = findHeadEnd(buf, pos, Math.min(buf.length, pos + this.maxHeaderBytes + 2));
-    if (end < 0) {
-      if (buf.length - pos > this.maxHeaderBytes) throw this.headerTooLarge();
-      return -1;
-    }
+    const end = findHeadEnd(buf, pos, Math.min(buf.length, pos + this.maxHeaderBytes));
+    if (end < 0) return -1;
+    const bodyStart = buf[end] === CR ? end + 2 : end + 1;
+    // The whole section, blank line included, counts; the same limit applies however the bytes arrived.
+    if (bodyStart - pos > this.maxHeaderBytes) throw this.headerTooLarge();
     if (!isUtf8(buf.subarray(pos, end))) {
       throw new StompFrameError('header section is not valid UTF-8');
     }
@@ -209,7 +210,7 @@ export class FrameDecoder {
     }
     this.entries = entries;
     this.bodyLength = this.parseContentLength(contentLength);
-    return buf[end] === CR ? end + 2 : end + 1;
+    return bodyStart;
   }
 
   private parseContentLength(value: string | undefined): number {

@@ -1,4 +1,7 @@
-import type { ConnectionOptions, StompVersion } from '../../lib';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { ConnectionOptions, StompConnection, StompVersion } from '../../lib';
+import { writeRaw } from './session';
 
 /** A real broker the integration suites run against, brought up by scripts/brokers.sh. */
 export interface BrokerTarget {
@@ -6,8 +9,8 @@ export interface BrokerTarget {
   options: ConnectionOptions;
   /** Where a NACKed message ends up on this broker, for assertions. */
   nack: 'requeue' | 'dead-letter';
-  /** The destination of the broker's dead-letter queue, when it has one. */
-  deadLetterQueue?: string;
+  /** Makes the broker itself close `conn`'s connection, as an operator or a broker fault would. */
+  closeConnection(conn: StompConnection): Promise<void>;
 }
 
 export const BROKERS: readonly BrokerTarget[] = [
@@ -15,12 +18,17 @@ export const BROKERS: readonly BrokerTarget[] = [
     name: 'rabbitmq',
     options: { hosts: [['127.0.0.1', Number(process.env.RABBITMQ_STOMP_PORT ?? 61613)]], login: 'guest', passcode: 'guest', reconnectAttemptsMax: 10 },
     nack: 'requeue',
+    // RabbitMQ answers an unknown command with ERROR but keeps the connection: ask the operator tool.
+    closeConnection: async () => {
+      await promisify(execFile)('rabbitmqctl', ['close_all_connections', 'nestjs-stomp test'], { timeout: 30_000 });
+    },
   },
   {
     name: 'activemq',
     options: { hosts: [['127.0.0.1', Number(process.env.ACTIVEMQ_STOMP_PORT ?? 61614)]], login: 'admin', passcode: 'admin', reconnectAttemptsMax: 10 },
     nack: 'dead-letter',
-    deadLetterQueue: '/queue/ActiveMQ.DLQ',
+    // ActiveMQ has no operator command without JMX; an unknown command makes it send ERROR and close.
+    closeConnection: async (conn) => writeRaw(conn, 'BOGUS\n\n\0'),
   },
 ];
 

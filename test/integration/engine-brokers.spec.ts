@@ -1,0 +1,209 @@
+import { Frame, StompUsageError, type AckMode } from '../../lib';
+import { BROKER_VERSIONS } from '../support/brokers';
+import { close, closeAll, session, type Session } from '../support/session';
+import { Inbox, uniqueName } from '../support/wait';
+
+describe.each(BROKER_VERSIONS)('engine on %s', (_label, broker, version) => {
+  afterEach(closeAll);
+
+  const escapes = version !== '1.0';
+
+  /** Sends `bodies` with receipts, so they are on the broker before the test goes on. */
+  async function sendAll(s: Session, destination: string, bodies: string[], headers: Record<string, string> = {}): Promise<void> {
+    for (const body of bodies) await s.conn.send(destination, body, { receipt: true, headers });
+  }
+
+  async function subscribe(s: Session, destination: string, ack: AckMode = 'auto', headers: Record<string, string> = {}): Promise<Inbox<Frame>> {
+    const id = uniqueName('sub');
+    await s.conn.subscribe(destination, id, ack, headers, { receipt: true });
+    return s.inbox(id);
+  }
+
+  const texts = (frames: Frame[]): string[] => frames.map((f) => f.text());
+
+  it('connects with the asked version, and disconnects with a receipt', async () => {
+    const s = await session(broker, version);
+    expect(s.conn.version).toBe(version);
+    expect(s.conn.connected?.header('server')).toMatch(broker.name === 'rabbitmq' ? /RabbitMQ/ : /ActiveMQ/);
+    const events = new Inbox<string>();
+    s.conn.setListener('events', { onDisconnecting: () => events.push('disconnecting'), onReceipt: () => events.push('receipt'), onDisconnected: () => events.push('disconnected') });
+    await close(s);
+    expect(await events.take(3)).toEqual(['disconnecting', 'receipt', 'disconnected']);
+    expect(s.conn.isConnected()).toBe(false);
+  });
+
+  it('sends to a queue and receives it', async () => {
+    const s = await session(broker, version);
+    const queue = `/queue/${uniqueName('q')}`;
+    const inbox = await subscribe(s, queue);
+    await s.conn.send(queue, 'hello', { contentType: 'text/plain', headers: { 'x-trace': 't-1' }, receipt: true });
+    const message = await inbox.next();
+    expect(message.text()).toBe('hello');
+    expect(message.headers).toMatchObject({ destination: queue, 'content-type': 'text/plain', 'x-trace': 't-1' });
+    expect(message.header('message-id')).toBeTruthy();
+  });
+
+  it('fans a topic message out to every subscriber', async () => {
+    const a = await session(broker, version);
+    const b = await session(broker, version);
+    const topic = `/topic/${uniqueName('t')}`;
+    const [inboxA, inboxB] = [await subscribe(a, topic), await subscribe(b, topic)];
+    await a.conn.send(topic, 'news', { receipt: true });
+    expect((await inboxA.next()).text()).toBe('news');
+    expect((await inboxB.next()).text()).toBe('news');
+  });
+
+  it('acks cumulatively in client mode: acking the 2nd of 3 settles the 1st too', async () => {
+    const queue = `/queue/${uniqueName('client')}`;
+    const s = await session(broker, version);
+    await sendAll(s, queue, ['m1', 'm2', 'm3']);
+    const inbox = await subscribe(s, queue, 'client');
+    const [, second] = await inbox.take(3);
+    await s.conn.ack(second, undefined, { receipt: true });
+    await close(s);
+    const again = await session(broker, version);
+    const redelivered = await subscribe(again, queue, 'auto');
+    await sendAll(again, queue, ['end']);
+    expect(texts(await redelivered.take(2))).toEqual(['m3', 'end']);
+  });
+
+  it('acks one message at a time in client-individual mode', async () => {
+    const queue = `/queue/${uniqueName('individual')}`;
+    const s = await session(broker, version);
+    await sendAll(s, queue, ['m1', 'm2', 'm3']);
+    const inbox = await subscribe(s, queue, 'client-individual');
+    const [first, , third] = await inbox.take(3);
+    await s.conn.ack(first);
+    await s.conn.ack(third, undefined, { receipt: true });
+    await expect(s.conn.ack(first)).rejects.toBeInstanceOf(StompUsageError);
+    await close(s);
+    const again = await session(broker, version);
+    const redelivered = await subscribe(again, queue, 'auto');
+    await sendAll(again, queue, ['end']);
+    expect(texts(await redelivered.take(2))).toEqual(['m2', 'end']);
+  });
+
+  if (version === '1.0') {
+    it('refuses NACK on STOMP 1.0 with a clear error, sending nothing', async () => {
+      const s = await session(broker, version);
+      const queue = `/queue/${uniqueName('nack10')}`;
+      await sendAll(s, queue, ['m1']);
+      const inbox = await subscribe(s, queue, 'client-individual');
+      const message = await inbox.next();
+      const error = await s.conn.nack(message).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StompUsageError);
+      expect((error as StompUsageError).code).toBe('STOMP_ERR_INVALID_STATE');
+      await s.conn.ack(message, undefined, { receipt: true });
+    });
+  } else if (broker.nack === 'requeue') {
+    it('NACK: RabbitMQ requeues and redelivers with redelivered:true', async () => {
+      const s = await session(broker, version);
+      const queue = `/queue/${uniqueName('nack')}`;
+      await sendAll(s, queue, ['poison']);
+      const inbox = await subscribe(s, queue, 'client-individual');
+      const first = await inbox.next();
+      expect(first.header('redelivered')).toBe('false');
+      await s.conn.nack(first, undefined, { receipt: true });
+      const again = await inbox.next();
+      expect(again.text()).toBe('poison');
+      expect(again.header('redelivered')).toBe('true');
+      await s.conn.ack(again, undefined, { receipt: true });
+    });
+  } else {
+    it('NACK: ActiveMQ Classic treats it as a poison ack and dead-letters the message at once', async () => {
+      const s = await session(broker, version);
+      const name = uniqueName('nack');
+      const queue = `/queue/${name}`;
+      await sendAll(s, queue, ['poison'], { persistent: 'true' });
+      const inbox = await subscribe(s, queue, 'client-individual');
+      await s.conn.nack(await inbox.next(), undefined, { receipt: true });
+      const dead = await subscribe(s, `/queue/DLQ.${name}`);
+      expect((await dead.next()).text()).toBe('poison');
+      await sendAll(s, queue, ['end']);
+      const next = await inbox.next();
+      expect(next.text()).toBe('end');
+      await s.conn.ack(next, undefined, { receipt: true });
+    });
+  }
+
+  it('delivers a committed transaction once and an aborted one never', async () => {
+    const s = await session(broker, version);
+    const queue = `/queue/${uniqueName('tx')}`;
+    const inbox = await subscribe(s, queue);
+    const committed = await s.conn.begin();
+    await s.conn.send(queue, 'tx-a', { transaction: committed });
+    await s.conn.send(queue, 'tx-b', { transaction: committed });
+    await s.conn.commit(committed, { receipt: true });
+    const aborted = await s.conn.begin('my-tx');
+    expect(aborted).toBe('my-tx');
+    await s.conn.send(queue, 'never', { transaction: aborted });
+    await s.conn.abort(aborted, { receipt: true });
+    await s.conn.send(queue, 'end', { receipt: true });
+    expect(texts(await inbox.take(3))).toEqual(['tx-a', 'tx-b', 'end']);
+    await expect(s.conn.commit(aborted)).rejects.toBeInstanceOf(StompUsageError);
+  });
+
+  it('carries non-ASCII text and binary bodies with NUL bytes unchanged', async () => {
+    const s = await session(broker, version);
+    const queue = `/queue/${uniqueName('body')}`;
+    const inbox = await subscribe(s, queue);
+    const binary = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+    await s.conn.send(queue, 'zß水🍣 — ünïcödé', { receipt: true });
+    await s.conn.send(queue, binary, { contentType: 'application/octet-stream', receipt: true });
+    const [text, bytes] = await inbox.take(2);
+    expect(text.text()).toBe('zß水🍣 — ünïcödé');
+    expect(bytes.body.equals(binary)).toBe(true);
+  });
+
+  if (escapes) {
+    it('round-trips header values with colon, LF and backslash', async () => {
+      const s = await session(broker, version);
+      const queue = `/queue/${uniqueName('hdr')}`;
+      const inbox = await subscribe(s, queue);
+      const value = 'a:b\nc\\d\\n:';
+      await s.conn.send(queue, 'x', { headers: { 'x-odd': value }, receipt: true });
+      expect((await inbox.next()).header('x-odd')).toBe(value);
+    });
+  } else {
+    it('refuses an LF in a 1.0 header value before anything is written, and the connection stays usable', async () => {
+      const s = await session(broker, version);
+      const queue = `/queue/${uniqueName('hdr10')}`;
+      const inbox = await subscribe(s, queue);
+      const error = await s.conn.send(queue, 'x', { headers: { 'x-odd': 'a\nb' } }).catch((e: unknown) => e);
+      expect((error as { code?: string }).code).toBe('STOMP_ERR_UNENCODABLE');
+      await s.conn.send(queue, 'fine', { headers: { 'x-colon': 'a:b' }, receipt: true });
+      const message = await inbox.next();
+      expect(message.text()).toBe('fine');
+      // STOMP 1.0 has no escaping, yet RabbitMQ escapes ':' in values anyway; ActiveMQ follows the spec.
+      expect(message.header('x-colon')).toBe(broker.name === 'rabbitmq' ? 'a\\cb' : 'a:b');
+    });
+  }
+
+  it(version === '1.0' ? 'has no heart-beats on 1.0' : 'negotiates heart-beats and receives them', async () => {
+    const beats = new Inbox<true>();
+    const s = await session(broker, version, { heartbeats: [500, 500] });
+    if (version === '1.0') {
+      expect(s.conn.heartbeatIntervals).toEqual({ sendMs: 0, receiveMs: 0 });
+      return;
+    }
+    expect(s.conn.heartbeatIntervals.sendMs).toBeGreaterThanOrEqual(500);
+    expect(s.conn.heartbeatIntervals.receiveMs).toBeGreaterThanOrEqual(500);
+    s.conn.setListener('beats', { onHeartbeat: () => beats.push(true) });
+    await beats.take(2, 5000, 'heart-beats from the broker');
+    expect(s.conn.isConnected()).toBe(true);
+  });
+
+  it('reconnects by itself after the broker closes the connection, and re-subscribes', async () => {
+    const s = await session(broker, version);
+    const queue = `/queue/${uniqueName('reconnect')}`;
+    const inbox = await subscribe(s, queue);
+    const events = new Inbox<string>();
+    s.conn.setListener('events', { onDisconnected: () => events.push('disconnected'), onConnected: () => events.push('connected') });
+    await broker.closeConnection(s.conn);
+    const seen: string[] = [];
+    while (!seen.includes('connected')) seen.push(await events.next(10_000, 'broker close and reconnect'));
+    expect(seen).toContain('disconnected');
+    await s.conn.send(queue, 'after reconnect', { receipt: true });
+    expect((await inbox.next()).text()).toBe('after reconnect');
+  });
+});
