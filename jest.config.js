@@ -1,7 +1,7 @@
 /**
  * One jest config for both Nest majors: .ts and the ESM-only Nest 12 packages go through @swc/jest,
- * so a CommonJS test run loads them. NEST_MAJOR=11 maps @nestjs/* to the second install made by
- * scripts/install-nest11.sh.
+ * so a CommonJS test run loads them. NEST_MAJOR=11 maps @nestjs/* to the second install in
+ * test/nest11 (rxjs and reflect-metadata stay the root's, so both sides share one copy).
  */
 const path = require('node:path');
 
@@ -26,9 +26,10 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   moduleNameMapper: {
     '^nestjs-stomp$': '<rootDir>/lib/index.ts',
-    ...(nest11 ? { '^@nestjs/(common|core|microservices)(.*)$': path.join(__dirname, '.nest11/node_modules/@nestjs/$1$2') } : {}),
+    ...(nest11 ? { '^@nestjs/(common|core|microservices)(.*)$': path.join(__dirname, 'test/nest11/node_modules/@nestjs/$1$2') } : {}),
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 30000,
 };

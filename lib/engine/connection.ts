@@ -100,7 +100,8 @@ export class StompConnection {
   private readonly subscriptions = new Map<string, Subscription>();
   /** Messages of client/client-individual subscriptions not yet ACKed or NACKed: ack id → subscription id. */
   private readonly unsettled = new Map<string, string>();
-  private readonly transactions = new Set<string>();
+  /** Open transactions, with the messages settled inside each: an ABORT makes them unsettled again. */
+  private readonly transactions = new Map<string, Array<[ackId: string, subscriptionId: string]>>();
   private readonly receipts = new Map<string, ReceiptWaiter>();
   private readonly decoder: FrameDecoder;
   private state: State = 'disconnected';
@@ -683,23 +684,31 @@ export class StompConnection {
       throw new StompUsageError(`${command}: message ${id} is unknown or already acknowledged (only messages of client and client-individual subscriptions, once each)`, StompErrorCode.InvalidState);
     }
     if (options.transaction !== undefined) this.checkTransaction(options.transaction);
-    this.forgetSettled(id, owner);
+    const settled = this.forgetSettled(id, owner);
+    if (options.transaction !== undefined) this.transactions.get(options.transaction)!.push(...settled);
     const headers: HeaderEntry[] =
       this.negotiated === '1.2' ? [['id', id]] : this.negotiated === '1.1' ? [['message-id', id], ['subscription', subscription ?? owner]] : [['message-id', id]];
     if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
     return new Frame(command, headers.concat(toEntries(options.headers)));
   }
 
-  /** Marks `id` settled; with cumulative `client` ack, every earlier message of its subscription too. */
-  private forgetSettled(id: string, subscriptionId: string): void {
+  /**
+   * Marks `id` settled; with cumulative `client` ack, every earlier message of its subscription too.
+   * Returns what it settled.
+   */
+  private forgetSettled(id: string, subscriptionId: string): Array<[string, string]> {
     if (this.subscriptions.get(subscriptionId)?.ack !== 'client') {
       this.unsettled.delete(id);
-      return;
+      return [[id, subscriptionId]];
     }
+    const settled: Array<[string, string]> = [];
     for (const [key, owner] of this.unsettled) {
-      if (owner === subscriptionId) this.unsettled.delete(key);
-      if (key === id) return;
+      if (owner !== subscriptionId) continue;
+      this.unsettled.delete(key);
+      settled.push([key, owner]);
+      if (key === id) break;
     }
+    return settled;
   }
 
   /**
@@ -712,7 +721,7 @@ export class StompConnection {
       checkName('transaction', id);
       if (this.transactions.has(id)) throw new StompUsageError(`transaction ${id} is already open`, StompErrorCode.InvalidState);
       const frame = new Frame('BEGIN', [['transaction', id], ...toEntries(options.headers)]);
-      this.transactions.add(id);
+      this.transactions.set(id, []);
       return frame;
     }, options.receipt);
     return id;
@@ -732,6 +741,8 @@ export class StompConnection {
     return this.guard(() => {
       this.checkTransaction(transaction);
       const frame = new Frame(command, [['transaction', transaction], ...toEntries(options.headers)]);
+      // Acks inside an aborted transaction never happened: those messages can be settled again.
+      if (command === 'ABORT') for (const [ackId, owner] of this.transactions.get(transaction)!) this.unsettled.set(ackId, owner);
       this.transactions.delete(transaction);
       return frame;
     }, options.receipt);

@@ -38,9 +38,18 @@ export function parseEndpoint(spec: HostAndPort): Endpoint {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? DEFAULT_STOMP_PORT : Number(url.port),
     tls,
-    login: url.username === '' ? undefined : decodeURIComponent(url.username),
-    passcode: url.password === '' ? undefined : decodeURIComponent(url.password),
+    login: url.username === '' ? undefined : decodeCredential(url.username, spec),
+    passcode: url.password === '' ? undefined : decodeCredential(url.password, spec),
   });
+}
+
+/** Percent-decodes URL credentials; a malformed escape (`%ZZ`) is a usage error, not a URIError. */
+function decodeCredential(text: string, spec: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new StompUsageError(`hosts: ${JSON.stringify(redact(spec))} has credentials that are not valid percent-encoding`);
+  }
 }
 
 function checked(endpoint: Endpoint): Endpoint {
@@ -52,7 +61,8 @@ function checked(endpoint: Endpoint): Endpoint {
 }
 
 function redact(spec: string): string {
-  return spec.replace(/\/\/([^@/]*)@/, '//***@');
+  // Up to the last @: a password that broke the URL may itself hold a raw @ or /.
+  return spec.replace(/\/\/.*@/s, '//***@');
 }
 
 /** Names and addresses of this machine, as stomp.py's LOCALHOST_NAMES. */
@@ -77,7 +87,8 @@ export function orderEndpoints(endpoints: readonly Endpoint[], preferLocalhost: 
   const loopback: Endpoint[] = [];
   for (const endpoint of sorted) {
     const hasLoopback = sorted.some((e) => e.port === endpoint.port && (e.host === '127.0.0.1' || e.host === 'localhost'));
-    if (isLocal(endpoint) && !hasLoopback && !loopback.some((e) => e.port === endpoint.port)) {
+    // ::1 is loopback already: a 127.0.0.1 entry in front of it would only add a detour.
+    if (isLocal(endpoint) && endpoint.host !== '::1' && !hasLoopback && !loopback.some((e) => e.port === endpoint.port)) {
       loopback.push({ ...endpoint, host: '127.0.0.1' });
     }
   }

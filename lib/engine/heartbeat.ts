@@ -54,6 +54,8 @@ export class HeartbeatMonitor {
   ) {}
 
   start(): void {
+    // A second start() must not orphan the first timers, which stop() could then never clear.
+    this.stop();
     if (this.intervals.sendMs > 0) this.armSend(this.intervals.sendMs);
     if (this.intervals.receiveMs > 0) this.armReceive(this.intervals.receiveMs * this.receiveScale);
   }
@@ -65,16 +67,18 @@ export class HeartbeatMonitor {
   }
 
   private armSend(delay: number): void {
-    this.sendTimer = setTimeout(() => {
+    const timer = setTimeout(() => {
       const idle = Date.now() - this.peer.lastWriteAt();
       if (idle >= this.intervals.sendMs) {
         this.peer.sendHeartbeat();
-        this.armSend(this.intervals.sendMs);
+        // sendHeartbeat may have stopped (or restarted) the monitor: a failed write closes the connection.
+        if (this.sendTimer === timer) this.armSend(this.intervals.sendMs);
       } else {
         this.armSend(this.intervals.sendMs - idle);
       }
     }, delay);
-    this.sendTimer.unref();
+    this.sendTimer = timer;
+    timer.unref();
   }
 
   private armReceive(delay: number): void {

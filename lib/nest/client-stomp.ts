@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import type { Observable } from 'rxjs';
+import {
+  RECONNECT_FOREVER,
+  StompConnection,
+  StompConnectionError,
+  StompErrorCode,
+  StompTimeoutError,
+  StompUsageError,
+  type ConnectionOptions,
+  type Frame,
+} from '../engine';
+import { CORRELATION_ID_HEADER, DEFAULT_RECONNECT_WAIT, DEFAULT_REQUEST_TIMEOUT, REPLY_TO_HEADER } from './constants';
+import { decodePayload, encodePayload } from './payload';
+import { replyPacket } from './reply';
+import { StompEventBridge } from './stomp-event-bridge';
+import type { StompEvents, StompStatus } from './stomp.events';
+import { StompRecord } from './stomp.record-builder';
+
+/** Options of {@link ClientStomp}: every engine option, plus the client's. */
+export interface ClientStompOptions extends ConnectionOptions {
+  /** `emit` completes only once the broker's RECEIPT arrived, and errors when it does not. @default false */
+  confirm?: boolean;
+  /** Milliseconds a `send` waits for its reply. @default 30000 */
+  requestTimeout?: number;
+  /** Milliseconds a message waits for a reconnect while the connection is down, before erroring. @default 10000 */
+  reconnectWait?: number;
+  /** Where replies come back. @default a fresh `/temp-queue/nestjs-stomp-<uuid>` per client */
+  replyTo?: string;
+  /**
+   * SUBSCRIBE to `replyTo`. `'auto'` does so except on RabbitMQ, which subscribes a connection to
+   * the temp queues it names in `reply-to` by itself (and delivers under a subscription id it never sent).
+   * @default 'auto'
+   */
+  subscribeReplyTo?: boolean | 'auto';
+  /** Turns outgoing data into the body. @default the data itself */
+  serializer?: { serialize(value: unknown): unknown };
+  /** Turns a decoded reply body into the response. @default the body as decoded by content-type */
+  deserializer?: { deserialize(value: unknown, options?: { frame?: Frame }): unknown };
+}
+
+interface PendingRequest {
+  callback: (packet: WritePacket) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A Nest `ClientProxy` over STOMP: `emit` sends a plain message (SEND), `send` a request whose
+ * reply comes back through `reply-to` and `correlation-id`.
+ *
+ * @example
+ * ClientsModule.register([{ name: 'ORDERS', customClass: ClientStomp, options: { hosts: [['127.0.0.1', 61613]] } }]);
+ */
+export class ClientStomp extends ClientProxy<StompEvents> {
+  private connection: StompConnection | null = null;
+  private connecting: Promise<StompConnection> | null = null;
+  private readonly pending = new Map<string, PendingRequest>();
+  private readonly events = new StompEventBridge(this._status$);
+  private readonly replyTo: string;
+
+  constructor(protected readonly options: ClientStompOptions = {}) {
+    super();
+    this.replyTo = options.replyTo ?? `/temp-queue/nestjs-stomp-${randomUUID()}`;
+    this.serializer = (options.serializer ?? { serialize: (value: unknown) => value }) as never;
+    this.deserializer = (options.deserializer ?? { deserialize: (value: unknown) => value }) as never;
+  }
+
+  /** Connection state: connected, disconnected, reconnecting. */
+  override get status(): Observable<StompStatus> {
+    return this._status$.asObservable() as Observable<StompStatus>;
+  }
+
+  /** Connects (once; concurrent callers share the attempt) and prepares the reply destination. */
+  connect(): Promise<StompConnection> {
+    if (this.connection !== null) return Promise.resolve(this.connection);
+    this.connecting ??= this.open().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async open(): Promise<StompConnection> {
+    const connection = new StompConnection({ reconnectAttemptsMax: RECONNECT_FOREVER, ...this.options });
+    connection.setListener('nest-events', this.events.listener);
+    connection.setListener('nest-client', {
+      onMessage: (frame) => this.handleReply(frame),
+      onDisconnected: () => this.failPending(new StompConnectionError('connection lost before the reply arrived', StompErrorCode.NotConnected)),
+    });
+    await connection.connect();
+    if (this.subscribesReplyTo(connection)) await connection.subscribe(this.replyTo, 'nest-replies', 'auto', undefined, { receipt: true });
+    this.connection = connection;
+    return connection;
+  }
+
+  private subscribesReplyTo(connection: StompConnection): boolean {
+    const choice = this.options.subscribeReplyTo ?? 'auto';
+    if (choice !== 'auto') return choice;
+    return !/^RabbitMQ/.test(connection.connected?.header('server') ?? '');
+  }
+
+  /** The connection, once connected. */
+  unwrap<T = StompConnection>(): T {
+    if (this.connection === null) throw new StompUsageError('ClientStomp is not connected yet: unwrap() after connect()', StompErrorCode.InvalidState);
+    return this.connection as T;
+  }
+
+  override on<K extends keyof StompEvents>(event: K, callback: StompEvents[K]): void {
+    this.events.on(event, callback);
+  }
+
+  /** Fails requests still waiting, then disconnects. */
+  async close(): Promise<void> {
+    this.failPending(new StompConnectionError('client closed before the reply arrived', StompErrorCode.NotConnected));
+    const connection = this.connection ?? (await this.connecting?.catch(() => null)) ?? null;
+    this.connection = null;
+    await connection?.disconnect();
+  }
+
+  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    await this.write(packet, {}, this.options.confirm ?? false);
+    return undefined as T;
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const id = randomUUID();
+    const timeout = this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
+    const timer = setTimeout(() => this.finish(id, { err: new StompTimeoutError(`reply from ${String(packet.pattern)}`, timeout), isDisposed: true }), timeout);
+    this.pending.set(id, { callback, timer });
+    this.write(packet, { [REPLY_TO_HEADER]: this.replyTo, [CORRELATION_ID_HEADER]: id }, false).catch((error: unknown) =>
+      this.finish(id, { err: error, isDisposed: true }),
+    );
+    return () => this.forget(id);
+  }
+
+  /** Encodes and sends one message, waiting for a reconnect (up to `reconnectWait`) when down. */
+  private async write(packet: ReadPacket, headers: Record<string, string>, receipt: boolean): Promise<void> {
+    const destination = this.normalizePattern(packet.pattern);
+    if (typeof packet.pattern !== 'string' || destination.length === 0) {
+      throw new StompUsageError(`STOMP patterns are destinations such as '/queue/orders'; got ${JSON.stringify(packet.pattern)}`);
+    }
+    const serialized = (this.serializer as Required<ClientStompOptions>['serializer']).serialize(packet.data);
+    const record = serialized instanceof StompRecord ? serialized : new StompRecord(serialized);
+    const payload = encodePayload(record.data, record.options.contentType);
+    const connection = await this.whenConnected();
+    await connection.send(destination, payload.body, { contentType: payload.contentType, headers: { ...record.toHeaders(), ...headers }, receipt });
+  }
+
+  private async whenConnected(): Promise<StompConnection> {
+    const connection = await this.connect();
+    if (connection.isConnected()) return connection;
+    const wait = this.options.reconnectWait ?? DEFAULT_RECONNECT_WAIT;
+    return new Promise<StompConnection>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        connection.removeListener(key);
+        reject(new StompConnectionError(`not connected, and no reconnect within ${wait} ms`, StompErrorCode.NotConnected));
+      }, wait);
+      const key = `nest-wait-${randomUUID()}`;
+      connection.setListener(key, {
+        onConnected: () => {
+          clearTimeout(timer);
+          connection.removeListener(key);
+          resolve(connection);
+        },
+      });
+    });
+  }
+
+  /** Routes a reply by its correlation id; replies nobody waits for any more are dropped. */
+  private handleReply(frame: Frame): void {
+    const id = frame.header(CORRELATION_ID_HEADER);
+    if (id === undefined || !this.pending.has(id)) return;
+    let decoded: unknown;
+    try {
+      decoded = (this.deserializer as Required<ClientStompOptions>['deserializer']).deserialize(decodePayload(frame), { frame });
+    } catch (error) {
+      return this.finish(id, { err: error, isDisposed: true });
+    }
+    this.finish(id, replyPacket(frame, decoded));
+  }
+
+  private finish(id: string, packet: WritePacket): void {
+    const request = this.pending.get(id);
+    if (request === undefined) return;
+    if (packet.isDisposed) this.forget(id);
+    request.callback(packet);
+  }
+
+  private forget(id: string): void {
+    const request = this.pending.get(id);
+    if (request === undefined) return;
+    clearTimeout(request.timer);
+    this.pending.delete(id);
+  }
+
+  private failPending(error: Error): void {
+    for (const id of [...this.pending.keys()]) this.finish(id, { err: error, isDisposed: true });
+  }
+}

@@ -1,0 +1,12 @@
+export * from './client-stomp';
+export * from './constants';
+export * from './payload';
+export * from './reply';
+export * from './server-stomp';
+export * from './stomp.context';
+export * from './stomp.events';
+export * from './stomp.module';
+export * from './stomp.record-builder';
+export * from './stomp.tokens';
+export * from './stomp-transaction.interceptor';
+export type { StompModuleExtras } from './stomp.module-definition';

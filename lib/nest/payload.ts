@@ -1,0 +1,60 @@
+import { StompUsageError, type Frame } from '../engine';
+
+/** A body ready for the wire and the content type that describes it. */
+export interface EncodedPayload {
+  body: string | Buffer;
+  contentType: string;
+}
+
+/**
+ * Encodes a value as plain STOMP that any peer understands: a Buffer as bytes, a string as text,
+ * anything else as JSON. An explicit `contentType` is kept.
+ * @throws {StompUsageError} when the value cannot be serialized (a cycle, a BigInt, undefined).
+ */
+export function encodePayload(value: unknown, contentType?: string): EncodedPayload {
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) {
+    return { body: Buffer.isBuffer(value) ? value : Buffer.from(value), contentType: contentType ?? 'application/octet-stream' };
+  }
+  if (typeof value === 'string') return { body: value, contentType: contentType ?? 'text/plain;charset=utf-8' };
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (cause) {
+    throw new StompUsageError(`cannot serialize the payload as JSON: ${(cause as Error).message}`);
+  }
+  if (json === undefined) throw new StompUsageError(`cannot serialize a payload of type ${typeof value} as JSON`);
+  return { body: json, contentType: contentType ?? 'application/json' };
+}
+
+/**
+ * Decodes a message body by its `content-type`: JSON parsed, text as a string (in its charset),
+ * anything else as the Buffer itself. A body that claims JSON but is not stays a string.
+ */
+export function decodePayload(frame: Frame): unknown {
+  const contentType = frame.header('content-type') ?? '';
+  const [mime, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (mime === 'application/json' || mime.endsWith('+json')) {
+    const text = frame.body.toString('utf8');
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  if (mime.startsWith('text/')) return frame.body.toString(charsetOf(params));
+  return frame.body;
+}
+
+function charsetOf(params: string[]): BufferEncoding {
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  switch (charset) {
+    case 'iso-8859-1':
+    case 'latin1':
+    case 'us-ascii':
+      return 'latin1';
+    case 'utf-16le':
+      return 'utf16le';
+    default:
+      return 'utf8';
+  }
+}

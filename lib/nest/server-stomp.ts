@@ -1,0 +1,312 @@
+import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import { lastValueFrom, type Observable } from 'rxjs';
+import {
+  RECONNECT_FOREVER,
+  StompConnection,
+  StompErrorCode,
+  StompUsageError,
+  type AckMode,
+  type ConnectionOptions,
+  type Frame,
+  type HeadersInit,
+} from '../engine';
+import {
+  CORRELATION_ID_HEADER,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_SHUTDOWN_TIMEOUT,
+  REPLY_STATUS_HEADER,
+  REPLY_TO_HEADER,
+  STOMP_TRANSPORT,
+} from './constants';
+import { decodePayload, encodePayload } from './payload';
+import type { ReplyStatus } from './reply';
+import { MessageState, StompContext } from './stomp.context';
+import { StompEventBridge } from './stomp-event-bridge';
+import type { StompEvents, StompStatus } from './stomp.events';
+import { SubscriptionWorker, type Outcome } from './subscription-worker';
+
+/** Per-handler subscription settings, given as the extras of `@EventPattern` / `@MessagePattern`. */
+export interface StompSubscriptionExtras {
+  /** Ack mode of this subscription. @default the server's `ack` */
+  ack?: AckMode;
+  /** The handler settles every message through the context; the transport never does. @default the server's `manualAck` */
+  manualAck?: boolean;
+  /** Handlers running at once for this subscription. @default the server's `concurrency` */
+  concurrency?: number;
+  /** Extra SUBSCRIBE headers (`selector`, `durable`, `x-queue-type`…); a prefetch header here wins over the derived one. */
+  headers?: Record<string, string>;
+}
+
+/** Options of {@link ServerStomp}: every engine option, plus the transport's. */
+export interface ServerStompOptions extends ConnectionOptions {
+  /** Default ack mode of every subscription. @default 'client-individual' */
+  ack?: AckMode;
+  /** Handlers settle messages themselves through {@link StompContext}. @default false */
+  manualAck?: boolean;
+  /** Handlers running at once per subscription; also the broker prefetch for client acks. @default 1 */
+  concurrency?: number;
+  /** Milliseconds `close()` waits for running handlers. @default 10000 */
+  shutdownTimeout?: number;
+  /** Turns a decoded body into the handler's payload. @default the body as decoded by content-type */
+  deserializer?: { deserialize(value: unknown, options?: { channel?: string; frame?: Frame }): unknown };
+  /** Turns a handler's answer into the reply body. @default the answer itself */
+  serializer?: { serialize(value: unknown): unknown };
+}
+
+interface Route {
+  id: string;
+  destination: string;
+  handler: MessageHandler;
+  worker: SubscriptionWorker;
+}
+
+/**
+ * A Nest microservice transport over STOMP: every `@EventPattern` / `@MessagePattern` destination
+ * becomes a SUBSCRIBE, messages from any producer reach the handler decoded by content type, and
+ * the transport acknowledges after the handler's result completed (NACK when it failed).
+ *
+ * @example
+ * const app = await NestFactory.createMicroservice(AppModule, {
+ *   strategy: new ServerStomp({ hosts: [['127.0.0.1', 61613]], login: 'guest', passcode: 'guest' }),
+ * });
+ */
+export class ServerStomp extends Server<StompEvents, StompStatus> implements CustomTransportStrategy {
+  override readonly transportId = STOMP_TRANSPORT;
+  private connection: StompConnection | null = null;
+  private readonly routes = new Map<string, Route>();
+  private readonly events = new StompEventBridge(this._status$);
+  private closing = false;
+
+  constructor(private readonly options: ServerStompOptions = {}) {
+    super();
+    // Nest's default deserializer wraps foreign payloads in a {pattern, data} envelope; STOMP peers
+    // send plain bodies, so the defaults here pass values through.
+    this.serializer = (options.serializer ?? { serialize: (value: unknown) => value }) as never;
+    this.deserializer = (options.deserializer ?? { deserialize: (value: unknown) => value }) as never;
+  }
+
+  /** Rejects what cannot become one subscription: a non-string pattern or a destination used twice. */
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    if (typeof pattern !== 'string' || pattern.length === 0) {
+      throw new StompUsageError(`STOMP patterns are destinations such as '/queue/orders'; got ${JSON.stringify(pattern)}`);
+    }
+    if (this.messageHandlers.has(pattern)) {
+      throw new StompUsageError(`destination ${pattern} has two handlers; a STOMP destination maps to exactly one @EventPattern or @MessagePattern`);
+    }
+    super.addHandler(pattern, callback, isEventHandler, extras);
+  }
+
+  /** Connects and subscribes once per handler. */
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      const connection = this.createConnection();
+      this.bindRoutes(connection);
+      await connection.connect();
+      for (const route of this.routes.values()) {
+        const extras = this.extrasOf(route.handler);
+        await connection.subscribe(route.destination, route.id, this.ackOf(extras), this.subscribeHeaders(extras), { receipt: true });
+      }
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  /** Creates the engine connection; override to customise it. */
+  protected createConnection(): StompConnection {
+    const connection = new StompConnection({ reconnectAttemptsMax: RECONNECT_FOREVER, ...this.options });
+    connection.setListener('nest-events', this.events.listener);
+    connection.setListener('nest-server', { onMessage: (frame) => this.handleMessage(frame) });
+    this.connection = connection;
+    return connection;
+  }
+
+  private bindRoutes(connection: StompConnection): void {
+    let index = 0;
+    for (const [destination, handler] of this.messageHandlers) {
+      const extras = this.extrasOf(handler);
+      const id = `nest-${index++}`;
+      const worker = new SubscriptionWorker(
+        connection,
+        { ack: this.ackOf(extras), manualAck: extras.manualAck ?? this.options.manualAck ?? false, concurrency: this.concurrencyOf(extras) },
+        (frame) => this.process(frame, destination, handler),
+        (error, frame) => this.logger.warn?.(`could not settle message ${frame.header('message-id')} of ${destination}: ${(error as Error).message}`),
+      );
+      this.routes.set(id, { id, destination, handler, worker });
+    }
+  }
+
+  private extrasOf(handler: MessageHandler): StompSubscriptionExtras {
+    return ((handler as { extras?: StompSubscriptionExtras }).extras ?? {}) as StompSubscriptionExtras;
+  }
+
+  private ackOf(extras: StompSubscriptionExtras): AckMode {
+    return extras.ack ?? this.options.ack ?? 'client-individual';
+  }
+
+  private concurrencyOf(extras: StompSubscriptionExtras): number {
+    const concurrency = extras.concurrency ?? this.options.concurrency ?? DEFAULT_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new StompUsageError(`concurrency must be a whole number >= 1, got ${concurrency}`);
+    return concurrency;
+  }
+
+  /**
+   * SUBSCRIBE headers: the prefetch of both RabbitMQ (`prefetch-count`) and ActiveMQ
+   * (`activemq.prefetchSize`) set to the concurrency for client acks, so a slow handler holds back
+   * delivery at the broker instead of in this process. Each broker ignores the other's header.
+   */
+  private subscribeHeaders(extras: StompSubscriptionExtras): HeadersInit {
+    const prefetch = this.ackOf(extras) === 'auto' ? {} : { 'prefetch-count': String(this.concurrencyOf(extras)), 'activemq.prefetchSize': String(this.concurrencyOf(extras)) };
+    return { ...prefetch, ...extras.headers };
+  }
+
+  /** Routes a MESSAGE by its subscription id, not its destination (wildcards deliver concrete ones). */
+  protected handleMessage(frame: Frame): void {
+    const route = this.routes.get(frame.header('subscription') ?? '');
+    if (route === undefined) {
+      this.logger.warn?.(`MESSAGE for unknown subscription ${frame.header('subscription')} dropped`);
+      return;
+    }
+    route.worker.deliver(frame);
+  }
+
+  /** Runs the handler on one message and says how to settle it. */
+  private async process(frame: Frame, destination: string, handler: MessageHandler): Promise<Outcome> {
+    const state = new MessageState();
+    const context = new StompContext([frame, this.connection!, state]);
+    let failed = false;
+    try {
+      const data = await this.deserializer.deserialize(decodePayload(frame), { channel: destination, frame } as never);
+      const result$ = this.transformToObservable(await handler(data, context)) as Observable<unknown>;
+      if (handler.isEventHandler) await lastValueFrom(result$, { defaultValue: undefined });
+      else failed = await this.reply(frame, result$);
+    } catch (error) {
+      failed = true;
+      this.logger.error(`handler for ${destination} failed: ${describe(error)}`);
+    }
+    if (state.settlement !== null) return 'settled';
+    return failed ? 'nack' : 'ack';
+  }
+
+  /**
+   * Sends the handler's answers to `reply-to`, holding one back so the last goes out as `final`:
+   * a single answer is one plain reply that any STOMP requester understands. Returns whether the
+   * handler failed without anyone to tell (no `reply-to`).
+   */
+  private async reply(request: Frame, result$: Observable<unknown>): Promise<boolean> {
+    const replyTo = request.header(REPLY_TO_HEADER);
+    const correlationId = request.header(CORRELATION_ID_HEADER);
+    const send = async (status: ReplyStatus, value?: unknown): Promise<void> => {
+      if (replyTo === undefined) {
+        this.logger.debug?.(`no reply-to on ${request.header('destination')}: ${status} reply dropped`);
+        return;
+      }
+      const payload = status === 'complete' ? { body: '', contentType: undefined } : encodePayload(status === 'error' ? value : (this.serializer as Required<ServerStompOptions>['serializer']).serialize(value));
+      const headers: Record<string, string> = { [REPLY_STATUS_HEADER]: status };
+      if (correlationId !== undefined) headers[CORRELATION_ID_HEADER] = correlationId;
+      await this.connection!.send(replyTo, payload.body, { contentType: payload.contentType, headers });
+    };
+    let held: { value: unknown } | undefined;
+    try {
+      for await (const value of observableValues(result$)) {
+        if (held) await send('next', held.value);
+        held = { value };
+      }
+    } catch (error) {
+      if (held) await send('next', held.value);
+      await send('error', errorBody(error));
+      return replyTo === undefined;
+    }
+    await (held ? send('final', held.value) : send('complete'));
+    return false;
+  }
+
+  /** The connection, once `listen()` created it. */
+  unwrap<T = StompConnection>(): T {
+    if (this.connection === null) throw new StompUsageError('ServerStomp is not listening yet: unwrap() after listen()', StompErrorCode.InvalidState);
+    return this.connection as T;
+  }
+
+  on<K extends keyof StompEvents>(event: K, callback: StompEvents[K]): void {
+    this.events.on(event, callback);
+  }
+
+  /**
+   * Stops starting handlers, lets running ones finish and settle (up to `shutdownTimeout`), then
+   * UNSUBSCRIBEs and disconnects; messages not handled stay with the broker. `auto` subscriptions are
+   * UNSUBSCRIBEd first, since everything the broker still pushes to them counts as delivered; client
+   * ack subscriptions only after their handlers settled, because both RabbitMQ and ActiveMQ refuse an
+   * ACK for a subscription that is gone.
+   */
+  async close(): Promise<void> {
+    const connection = this.connection;
+    if (connection === null || this.closing) return;
+    this.closing = true;
+    const routes = [...this.routes.values()];
+    routes.forEach((route) => route.worker.stop());
+    const unsubscribe = (list: Route[]): Promise<unknown> =>
+      Promise.all(list.map((route) => (connection.isConnected() ? connection.unsubscribe(route.id).catch(() => undefined) : undefined)));
+    await unsubscribe(routes.filter((route) => route.worker.ackMode === 'auto'));
+    const timeout = this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = Promise.all(routes.map((route) => route.worker.idle()));
+    const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timeout)));
+    if ((await Promise.race([drained, expired])) === 'expired') {
+      this.logger.warn?.(`close(): handlers still running after ${timeout} ms; disconnecting anyway, their messages stay unacknowledged`);
+    }
+    clearTimeout(timer);
+    await unsubscribe(routes.filter((route) => route.worker.ackMode !== 'auto'));
+    await connection.disconnect().catch((error: Error) => this.logger.warn?.(`disconnect: ${error.message}`));
+    this.connection = null;
+    this.routes.clear();
+  }
+}
+
+/** Values of an Observable as an async iterable, so replies are sent one after the other. */
+async function* observableValues<T>(source: Observable<T>): AsyncGenerator<T> {
+  const queue: T[] = [];
+  let done = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const subscription = source.subscribe({
+    next: (value) => {
+      queue.push(value);
+      wake?.();
+    },
+    error: (error: unknown) => {
+      failure = { error };
+      wake?.();
+    },
+    complete: () => {
+      done = true;
+      wake?.();
+    },
+  });
+  try {
+    for (;;) {
+      if (queue.length > 0) {
+        yield queue.shift()!;
+        continue;
+      }
+      if (failure) throw failure.error;
+      if (done) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    subscription.unsubscribe();
+  }
+}
+
+/** The error as a requester should see it: Nest's filters already turned it into a plain object. */
+function errorBody(error: unknown): unknown {
+  if (error instanceof Error) return { status: 'error', message: error.message };
+  return error ?? { status: 'error', message: 'unknown error' };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null) return JSON.stringify(error);
+  return String(error);
+}
+

@@ -1,0 +1,118 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+import {
+  StompErrorCode,
+  StompUsageError,
+  type AckOptions,
+  type Frame,
+  type HeadersInit,
+  type StompConnection,
+} from '../engine';
+import { encodePayload } from './payload';
+
+/** How a message was settled, if it was; `left` means deliberately left unacknowledged. */
+export type Settlement = 'ack' | 'nack' | 'left' | null;
+
+/** Per-message state shared by the context, the transport and the transaction interceptor. */
+export class MessageState {
+  settlement: Settlement = null;
+  transaction: string | undefined;
+}
+
+type StompContextArgs = [frame: Frame, connection: StompConnection, state: MessageState];
+
+/**
+ * The `@Ctx()` of a STOMP handler: the MESSAGE frame, its connection, and ack/nack with the headers
+ * the negotiated version needs. Inside {@link StompTransactional} handlers, `ack`, `nack` and `send`
+ * join the transaction.
+ */
+export class StompContext extends BaseRpcContext<StompContextArgs> {
+  constructor(args: StompContextArgs) {
+    super(args);
+  }
+
+  /** The MESSAGE frame. */
+  getFrame(): Frame {
+    return this.args[0];
+  }
+
+  /** The message headers (first value of a repeated header). */
+  getHeaders(): Readonly<Record<string, string>> {
+    return this.args[0].headers;
+  }
+
+  /** The destination the message was sent to (concrete, also for wildcard subscriptions). */
+  getDestination(): string | undefined {
+    return this.args[0].header('destination');
+  }
+
+  /** The id of the subscription that delivered the message. */
+  getSubscription(): string | undefined {
+    return this.args[0].header('subscription');
+  }
+
+  /** The broker's `message-id`. */
+  getMessageId(): string | undefined {
+    return this.args[0].header('message-id');
+  }
+
+  /** The connection the message arrived on. */
+  getConnection(): StompConnection {
+    return this.args[1];
+  }
+
+  /** The transaction the handler runs in, if any. */
+  getTransaction(): string | undefined {
+    return this.args[2].transaction;
+  }
+
+  /** @internal State shared with the transport and the transaction interceptor. */
+  getState(): MessageState {
+    return this.args[2];
+  }
+
+  /** Whether the message was already acknowledged or rejected. */
+  isSettled(): boolean {
+    return this.args[2].settlement !== null;
+  }
+
+  /**
+   * Acknowledges the message (inside the current transaction, if any).
+   * @throws {StompUsageError} when it was already settled.
+   */
+  ack(options: AckOptions = {}): Promise<void> {
+    return this.settle('ack', options);
+  }
+
+  /**
+   * Rejects the message (inside the current transaction, if any). The broker decides what follows:
+   * RabbitMQ requeues, ActiveMQ Classic dead-letters.
+   * @throws {StompUsageError} when it was already settled, or on STOMP 1.0.
+   */
+  nack(options: AckOptions = {}): Promise<void> {
+    return this.settle('nack', options);
+  }
+
+  /** Sends a message from the handler, inside the current transaction if any. */
+  send(destination: string, body: unknown, headers?: HeadersInit): Promise<void> {
+    try {
+      const payload = encodePayload(body);
+      return this.getConnection().send(destination, payload.body, { contentType: payload.contentType, headers, transaction: this.getTransaction() });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private settle(kind: 'ack' | 'nack', options: AckOptions): Promise<void> {
+    const state = this.args[2];
+    if (state.settlement !== null) {
+      return Promise.reject(new StompUsageError(`message ${this.getMessageId()} was already ${state.settlement === 'ack' ? 'acknowledged' : 'rejected'}`, StompErrorCode.InvalidState));
+    }
+    const conn = this.getConnection();
+    const settled = kind === 'ack' ? conn.ack(this.getFrame(), undefined, { transaction: state.transaction, ...options }) : conn.nack(this.getFrame(), undefined, { transaction: state.transaction, ...options });
+    state.settlement = kind;
+    return settled.catch((error: unknown) => {
+      state.settlement = null;
+      throw error;
+    });
+  }
+}

@@ -1,0 +1,107 @@
+import type { AckMode, Frame, StompConnection } from '../engine';
+
+/** What the transport should do with a message once its handler finished. */
+export type Outcome = 'ack' | 'nack' | 'settled';
+
+/** How one subscription is consumed. */
+export interface WorkerSettings {
+  ack: AckMode;
+  /** The handler settles every message itself; the transport never does. */
+  manualAck: boolean;
+  /** Handlers running at once. */
+  concurrency: number;
+}
+
+interface InFlight {
+  frame: Frame;
+  outcome?: Outcome;
+}
+
+/**
+ * Runs a subscription's handler on its messages, at most `concurrency` at a time, and settles each
+ * one when its handler finished. With cumulative `client` ack, settlement follows arrival order, so
+ * an ACK never covers a message whose handler is still running.
+ */
+export class SubscriptionWorker {
+  private running = 0;
+  private readonly backlog: Frame[] = [];
+  /** Arrival order of unsettled messages, for cumulative ack. */
+  private readonly inOrder: InFlight[] = [];
+  private stopped = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly connection: StompConnection,
+    private readonly settings: WorkerSettings,
+    private readonly run: (frame: Frame) => Promise<Outcome>,
+    private readonly onSettleError: (error: unknown, frame: Frame) => void,
+  ) {}
+
+  /** Takes a MESSAGE of this subscription. */
+  deliver(frame: Frame): void {
+    if (this.stopped) return;
+    if (this.running < this.settings.concurrency) void this.start(frame);
+    else this.backlog.push(frame);
+  }
+
+  /** Stops starting handlers; messages not started stay unacknowledged for the broker to redeliver. */
+  stop(): void {
+    this.stopped = true;
+    this.backlog.length = 0;
+  }
+
+  /** Resolves once no handler runs. */
+  idle(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get ackMode(): AckMode {
+    return this.settings.ack;
+  }
+
+  private async start(frame: Frame): Promise<void> {
+    this.running += 1;
+    const entry: InFlight = { frame };
+    if (this.settings.ack === 'client') this.inOrder.push(entry);
+    try {
+      entry.outcome = await this.run(frame);
+    } catch {
+      entry.outcome = 'nack';
+    }
+    await this.settle(entry);
+    this.running -= 1;
+    const next = this.backlog.shift();
+    if (next !== undefined && !this.stopped) void this.start(next);
+    else if (this.running === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+  }
+
+  private async settle(entry: InFlight): Promise<void> {
+    if (this.settings.ack === 'auto' || this.settings.manualAck) return;
+    if (this.settings.ack === 'client-individual') return this.send(entry.outcome!, entry.frame);
+    // Cumulative: settle the finished prefix of arrival order. An ACK of the last success covers the
+    // run before it; a failure is NACKed on its own once everything before it is acknowledged.
+    let lastSuccess: Frame | undefined;
+    while (this.inOrder.length > 0 && this.inOrder[0].outcome !== undefined) {
+      const head = this.inOrder.shift()!;
+      if (head.outcome === 'ack') {
+        lastSuccess = head.frame;
+      } else if (head.outcome === 'nack') {
+        if (lastSuccess) await this.send('ack', lastSuccess);
+        lastSuccess = undefined;
+        await this.send('nack', head.frame);
+      }
+    }
+    if (lastSuccess) await this.send('ack', lastSuccess);
+  }
+
+  private async send(outcome: Outcome, frame: Frame): Promise<void> {
+    if (outcome === 'settled') return;
+    try {
+      if (outcome === 'ack') await this.connection.ack(frame);
+      else if (this.connection.version === '1.0') return; // no NACK in 1.0: left unacked, the broker redelivers after reconnect
+      else await this.connection.nack(frame);
+    } catch (error) {
+      this.onSettleError(error, frame);
+    }
+  }
+}

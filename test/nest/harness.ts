@@ -1,0 +1,35 @@
+import { Module, type INestApplicationContext, type INestMicroservice, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClientsModule } from '@nestjs/microservices';
+import { ClientStomp, ServerStomp, type ClientStompOptions, type ServerStompOptions } from '../../lib';
+import type { BrokerTarget } from '../support/brokers';
+
+const opened: Array<{ close(): Promise<unknown> }> = [];
+
+/** A real Nest microservice on `broker` with `controllers`, listening. */
+export async function startServer(broker: BrokerTarget, controllers: Type[], options: ServerStompOptions = {}): Promise<{ app: INestMicroservice; server: ServerStomp }> {
+  @Module({ controllers })
+  class ServerModule {}
+  const server = new ServerStomp({ ...broker.options, ...options });
+  const app = await NestFactory.createMicroservice(ServerModule, { strategy: server, logger: ['error'] });
+  await app.listen();
+  opened.push(app);
+  return { app, server };
+}
+
+/** A ClientStomp obtained the way users get one: ClientsModule.register with customClass. */
+export async function startClient(broker: BrokerTarget, options: ClientStompOptions = {}): Promise<{ ctx: INestApplicationContext; client: ClientStomp }> {
+  @Module({ imports: [ClientsModule.register([{ name: 'STOMP_CLIENT', customClass: ClientStomp, options: { ...broker.options, ...options } }])] })
+  class ClientModule {}
+  const ctx = await NestFactory.createApplicationContext(ClientModule, { logger: ['error'] });
+  ctx.enableShutdownHooks();
+  opened.push(ctx);
+  const client = ctx.get<ClientStomp>('STOMP_CLIENT');
+  await client.connect();
+  return { ctx, client };
+}
+
+/** Closes every app and client a test started, newest first. */
+export async function closeApps(): Promise<void> {
+  for (const app of opened.splice(0).reverse()) await app.close();
+}

@@ -1,0 +1,248 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { firstValueFrom, interval, lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
+import { StompContext, StompRecordBuilder, StompStatus, StompTransactional, STOMP_TRANSPORT } from '../../lib';
+import { BROKERS } from '../support/brokers';
+import { closeAll, session } from '../support/session';
+import { Inbox, uniqueName } from '../support/wait';
+import { closeApps, startClient, startServer } from './harness';
+
+interface Seen {
+  data: unknown;
+  destination?: string;
+  subscription?: string;
+  redelivered?: string;
+}
+
+describe.each(BROKERS)('Nest transport on $name', (broker) => {
+  afterEach(async () => {
+    await closeApps();
+    await closeAll();
+  });
+
+  const seenOf = (data: unknown, ctx: StompContext): Seen => ({ data, destination: ctx.getDestination(), subscription: ctx.getSubscription(), redelivered: ctx.getHeaders().redelivered });
+
+  it('delivers emitted events to @EventPattern with the payload decoded by content type', async () => {
+    const queue = `/queue/${uniqueName('events')}`;
+    const seen = new Inbox<Seen>();
+    @Controller()
+    class Events {
+      @EventPattern<string>(queue)
+      handle(@Payload() data: unknown, @Ctx() ctx: StompContext): void {
+        seen.push(seenOf(data, ctx));
+      }
+    }
+    const { server } = await startServer(broker, [Events]);
+    const { client } = await startClient(broker, { confirm: true });
+    await lastValueFrom(client.emit(queue, { id: 1, items: ['a'] }), { defaultValue: undefined });
+    await lastValueFrom(client.emit(queue, 'plain text'), { defaultValue: undefined });
+    await lastValueFrom(client.emit(queue, Buffer.from([0, 1, 2])), { defaultValue: undefined });
+    await lastValueFrom(client.emit(queue, new StompRecordBuilder({ id: 2 }).setHeaders({ tenant: 't1' }).setPersistent().build()), { defaultValue: undefined });
+    const got = await seen.take(4);
+    expect(got.map((s) => s.data)).toEqual([{ id: 1, items: ['a'] }, 'plain text', Buffer.from([0, 1, 2]), { id: 2 }]);
+    expect(got[0].destination).toBe(queue);
+    expect(server.transportId).toBe(STOMP_TRANSPORT);
+    expect(await firstValueFrom(client.status)).toBe(StompStatus.CONNECTED);
+  });
+
+  it('answers @MessagePattern requests: values, RpcException errors, Observable streams, 100 at once', async () => {
+    const rpc = `/queue/${uniqueName('rpc')}`;
+    const failing = `/queue/${uniqueName('rpc-fail')}`;
+    const stream = `/queue/${uniqueName('rpc-stream')}`;
+    @Controller()
+    class Rpc {
+      @MessagePattern(rpc)
+      double(@Payload() n: number): number {
+        return n * 2;
+      }
+      @MessagePattern(failing)
+      fail(): never {
+        throw new RpcException({ code: 'E_NOPE', message: 'nope' });
+      }
+      @MessagePattern(stream)
+      count(@Payload() n: number): Observable<number> {
+        return interval(1).pipe(take(n), map((i) => i + 1));
+      }
+    }
+    await startServer(broker, [Rpc], { concurrency: 20 });
+    const { client } = await startClient(broker);
+    expect(await firstValueFrom(client.send(rpc, 21))).toBe(42);
+    await expect(firstValueFrom(client.send(failing, {}))).rejects.toEqual({ code: 'E_NOPE', message: 'nope' });
+    expect(await lastValueFrom(client.send(stream, 4).pipe(toArray()))).toEqual([1, 2, 3, 4]);
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => firstValueFrom(client.send<number>(rpc, i))));
+    expect(answers).toEqual(Array.from({ length: 100 }, (_, i) => i * 2));
+  });
+
+  it('fails a request cleanly when no reply comes in time, and drops the late reply', async () => {
+    const slow = `/queue/${uniqueName('rpc-slow')}`;
+    const release = new Inbox<true>();
+    @Controller()
+    class Slow {
+      @MessagePattern(slow)
+      async answer(): Promise<string> {
+        await release.next(20_000);
+        return 'late';
+      }
+    }
+    await startServer(broker, [Slow]);
+    const { client } = await startClient(broker, { requestTimeout: 300 });
+    await expect(firstValueFrom(client.send(slow, 'x'))).rejects.toMatchObject({ name: 'StompTimeoutError', code: 'STOMP_ERR_TIMEOUT' });
+    release.push(true);
+    await expect(firstValueFrom(client.send(`/queue/${uniqueName('nobody')}`, 'y'))).rejects.toMatchObject({ code: 'STOMP_ERR_TIMEOUT' });
+  });
+
+  it('acks after success and nacks on failure, with the broker deciding what a NACK means', async () => {
+    const queue = `/queue/${uniqueName('acks')}`;
+    const seen = new Inbox<Seen>();
+    let failures = 0;
+    @Controller()
+    class Acks {
+      @EventPattern<string>(queue)
+      async handle(@Payload() data: string, @Ctx() ctx: StompContext): Promise<void> {
+        seen.push(seenOf(data, ctx));
+        if (data === 'poison' && failures++ === 0) throw new Error('first attempt fails');
+      }
+    }
+    await startServer(broker, [Acks]);
+    const s = await session(broker, '1.2');
+    await s.conn.send(queue, 'good', { contentType: 'text/plain', receipt: true });
+    await s.conn.send(queue, 'poison', { contentType: 'text/plain', receipt: true, headers: { persistent: 'true' } });
+    expect((await seen.take(2)).map((x) => x.data)).toEqual(['good', 'poison']);
+    if (broker.nack === 'requeue') {
+      const again = await seen.next();
+      expect(again).toMatchObject({ data: 'poison', redelivered: 'true' });
+    } else {
+      const dead = await s.conn.subscribe(`/queue/DLQ.${queue.slice('/queue/'.length)}`, 'dlq', 'auto', undefined, { receipt: true }).then(() => s.inbox('dlq').next());
+      expect(dead.text()).toBe('poison');
+    }
+    await s.conn.send(queue, 'end', { contentType: 'text/plain', receipt: true });
+    expect((await seen.next()).data).toBe('end');
+  });
+
+  it('lets a manual-ack handler settle through the context, and refuses settling twice', async () => {
+    const queue = `/queue/${uniqueName('manual')}`;
+    const results = new Inbox<string>();
+    @Controller()
+    class Manual {
+      @EventPattern<string>(queue, { manualAck: true, ack: 'client-individual' })
+      async handle(@Payload() data: string, @Ctx() ctx: StompContext): Promise<void> {
+        if (data === 'keep') return results.push('left');
+        await ctx.ack();
+        const twice = await ctx.ack().catch((e: Error & { code?: string }) => e.code);
+        results.push(`${data}:${twice}`);
+      }
+    }
+    await startServer(broker, [Manual]);
+    const { client } = await startClient(broker, { confirm: true });
+    await lastValueFrom(client.emit(queue, 'a'), { defaultValue: undefined });
+    expect(await results.next()).toBe('a:STOMP_ERR_INVALID_STATE');
+  });
+
+  it('runs @StompTransactional handlers in a transaction: one copy on success, none on failure', async () => {
+    const input = `/queue/${uniqueName('tx-in')}`;
+    const output = `/queue/${uniqueName('tx-out')}`;
+    const attempts = new Inbox<Seen>();
+    let failed = false;
+    @Controller()
+    class Forwarder {
+      @EventPattern<string>(input, { ack: 'client-individual' })
+      @StompTransactional()
+      async forward(@Payload() order: { id: number; fail?: boolean }, @Ctx() ctx: StompContext): Promise<void> {
+        attempts.push(seenOf(order, ctx));
+        await ctx.send(output, { forwarded: order.id });
+        if (order.fail && !failed) {
+          failed = true;
+          throw new Error('fails after sending');
+        }
+      }
+    }
+    await startServer(broker, [Forwarder]);
+    const s = await session(broker, '1.2');
+    await s.conn.subscribe(output, 'out', 'auto', undefined, { receipt: true });
+    const { client } = await startClient(broker, { confirm: true });
+    await lastValueFrom(client.emit(input, new StompRecordBuilder({ id: 1, fail: true }).setPersistent().build()), { defaultValue: undefined });
+    expect((await attempts.next()).data).toEqual({ id: 1, fail: true });
+    if (broker.nack === 'requeue') {
+      // RabbitMQ requeues the NACKed message: the second attempt succeeds and forwards exactly once.
+      expect(await attempts.next()).toMatchObject({ data: { id: 1, fail: true }, redelivered: 'true' });
+    } else {
+      // ActiveMQ Classic dead-letters a NACKed message at once.
+      await s.conn.subscribe(`/queue/DLQ.${input.slice('/queue/'.length)}`, 'dlq', 'auto', undefined, { receipt: true });
+      expect((await s.inbox('dlq').next()).text()).toContain('"id":1');
+    }
+    await lastValueFrom(client.emit(input, { id: 2 }), { defaultValue: undefined });
+    const forwarded = await s.inbox('out').take(broker.nack === 'requeue' ? 2 : 1);
+    expect(forwarded.map((f) => JSON.parse(f.text()))).toEqual(broker.nack === 'requeue' ? [{ forwarded: 1 }, { forwarded: 2 }] : [{ forwarded: 2 }]);
+    await lastValueFrom(client.emit(output, { marker: true }), { defaultValue: undefined });
+    expect(JSON.parse((await s.inbox('out').next()).text())).toEqual({ marker: true });
+  });
+
+  it('routes a wildcard topic subscription by subscription id, with the concrete destination in the context', async () => {
+    const base = uniqueName('orders').replace(/-/g, '_');
+    const seen = new Inbox<Seen>();
+    @Controller()
+    class Wildcard {
+      @EventPattern<string>(`/topic/${base}.*`, { ack: 'auto' })
+      handle(@Payload() data: unknown, @Ctx() ctx: StompContext): void {
+        seen.push(seenOf(data, ctx));
+      }
+    }
+    await startServer(broker, [Wildcard]);
+    const { client } = await startClient(broker, { confirm: true });
+    await lastValueFrom(client.emit(`/topic/${base}.created`, { n: 1 }), { defaultValue: undefined });
+    await lastValueFrom(client.emit(`/topic/${base}.paid`, { n: 2 }), { defaultValue: undefined });
+    const got = await seen.take(2);
+    expect(got.map((s) => s.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(got.map((s) => s.destination)).toEqual([`/topic/${base}.created`, `/topic/${base}.paid`]);
+    expect(new Set(got.map((s) => s.subscription)).size).toBe(1);
+  });
+
+  it('close() while a handler runs lets it finish and loses nothing', async () => {
+    const queue = `/queue/${uniqueName('close')}`;
+    const started = new Inbox<string>();
+    const finish = new Inbox<true>();
+    const done: string[] = [];
+    @Controller()
+    class Slow {
+      @EventPattern<string>(queue)
+      async handle(@Payload() data: string): Promise<void> {
+        started.push(data);
+        await finish.next(20_000);
+        done.push(data);
+      }
+    }
+    const { app } = await startServer(broker, [Slow]);
+    const s = await session(broker, '1.2');
+    for (const body of ['one', 'two', 'three']) await s.conn.send(queue, body, { contentType: 'text/plain', receipt: true });
+    expect(await started.next()).toBe('one');
+    const closing = app.close();
+    finish.push(true);
+    await closing;
+    expect(done).toEqual(['one']);
+    // Nothing was lost: what the server did not handle is still on the broker.
+    await s.conn.subscribe(queue, 'rest', 'client-individual', undefined, { receipt: true });
+    const rest = await s.inbox('rest').take(2);
+    expect(rest.map((f) => f.text())).toEqual(['two', 'three']);
+    for (const frame of rest) await s.conn.ack(frame);
+  });
+
+  it('fails at start-up on a non-string pattern or a destination used twice', async () => {
+    const queue = `/queue/${uniqueName('dup')}`;
+    @Controller()
+    class Twice {
+      @EventPattern<string>(queue)
+      a(): void {}
+      @EventPattern<string>(queue)
+      b(): void {}
+    }
+    await expect(startServer(broker, [Twice])).rejects.toThrow(/two handlers/);
+    @Controller()
+    class ObjectPattern {
+      @MessagePattern({ cmd: 'sum' })
+      sum(): number {
+        return 1;
+      }
+    }
+    await expect(startServer(broker, [ObjectPattern])).rejects.toThrow(/destinations such as/);
+  });
+});
