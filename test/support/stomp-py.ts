@@ -62,3 +62,17 @@ export async function pyReceiver(broker: BrokerTarget, version: string, destinat
     kill: () => proc.child.kill(),
   };
 }
+
+/** stomp.py sends a request with reply-to and correlation-id and returns the one reply it got. */
+export async function pyRequest(broker: BrokerTarget, version: string, destination: string, body: Buffer, headers: Record<string, string>, replyQueue: string): Promise<PyMessage> {
+  const proc = run(['request', ...endpoint(broker), version, destination, replyQueue]);
+  proc.child.stdin.end(JSON.stringify({ body_b64: body.toString('base64'), headers, login: broker.options.login, passcode: broker.options.passcode }));
+  const line = await proc.lines.next(30_000, 'the reply at stomp.py').catch((error: Error) => {
+    proc.child.kill();
+    throw new Error(`${error.message}: ${proc.stderr()}`);
+  });
+  await within(proc.exited, 30_000, 'stomp.py exit');
+  if (line === 'TIMEOUT') throw new Error(`stomp.py got no reply: ${proc.stderr()}`);
+  const parsed = JSON.parse(line) as { headers: Record<string, string>; body_b64: string };
+  return { headers: parsed.headers, body: Buffer.from(parsed.body_b64, 'base64') };
+}

@@ -2,6 +2,8 @@
 
   send HOST PORT VERSION DEST       reads {"body_b64", "headers", "login", "passcode"} as JSON on stdin
   receive HOST PORT VERSION DEST N  prints READY once subscribed, then one JSON line per message
+  request HOST PORT VERSION DEST REPLY_QUEUE  reads the send spec on stdin, sends it with reply-to and
+                                   correlation-id, prints the one reply as a JSON line
 
 Bodies travel base64-encoded so binary survives the pipe; stomp.py runs with auto_decode off.
 """
@@ -66,11 +68,31 @@ def receive(host, port, version, dest, count, login, passcode):
     conn.disconnect()
 
 
+def request(host, port, version, dest, reply_queue):
+    spec = json.load(sys.stdin)
+    conn = connection(host, port, version, spec["login"], spec["passcode"])
+    printer = Printer(1)
+    conn.set_listener("printer", printer)
+    subscribed = stomp.WaitingListener("subscribed")
+    conn.set_listener("waiter", subscribed)
+    conn.connect(spec["login"], spec["passcode"], wait=True)
+    conn.subscribe(reply_queue, id="py-replies", ack="auto", headers={"receipt": "subscribed"})
+    subscribed.wait_on_receipt()
+    headers = dict(spec["headers"], **{"reply-to": reply_queue, "correlation-id": "py-42"})
+    conn.send(dest, base64.b64decode(spec["body_b64"]), headers=headers)
+    if not printer.done.wait(TIMEOUT):
+        print("TIMEOUT", flush=True)
+        sys.exit(2)
+    conn.disconnect()
+
+
 if __name__ == "__main__":
     command, rest = sys.argv[1], sys.argv[2:]
     if command == "send":
         send(*rest)
     elif command == "receive":
         receive(*rest)
+    elif command == "request":
+        request(*rest)
     else:
         sys.exit("usage: stomp_py_peer.py send|receive ...")
