@@ -1,7 +1,37 @@
-const { transformFileSync } = require('@swc/core');
-const Module = require('module');
-require.extensions['.ts'] = function (module, filename) {
-  const { code } = transformFileSync(filename, { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' }, module: { type: 'commonjs' } });
-  module._compile(code, filename);
+#!/usr/bin/env node
+/**
+ * Runs a TypeScript entry point without a build step: .ts files are compiled by @swc/core as they
+ * load (decorators and their metadata included), and `nestjs-stomp` resolves to this checkout's lib/.
+ * Usage: node scripts/run-ts.js path/to/main.ts [args…]
+ */
+const Module = require('node:module');
+const path = require('node:path');
+const { transformSync } = require('@swc/core');
+
+const LIB = path.join(__dirname, '..', 'lib', 'index.ts');
+const options = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
 };
-require(require('path').resolve(process.argv[2]));
+
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return resolve.call(this, request === 'nestjs-stomp' ? LIB : request, ...rest);
+};
+require.extensions['.ts'] = function (module, filename) {
+  const source = require('node:fs').readFileSync(filename, 'utf8');
+  module._compile(transformSync(source, { ...options, filename }).code, filename);
+};
+
+const entry = process.argv[2];
+if (!entry) {
+  process.stderr.write('usage: node scripts/run-ts.js <file.ts> [args…]\n');
+  process.exit(2);
+}
+process.argv.splice(1, 1);
+require(path.resolve(entry));
