@@ -1,0 +1,133 @@
+import { encodeFrame, type EncodeOptions } from '../../lib/engine/encoder';
+import { Frame, type HeaderEntry } from '../../lib/engine/frame';
+import { STOMP_VERSIONS } from '../../lib/engine/versions';
+import { decodeChunks } from '../vectors/bytes';
+
+function wire(frame: Frame, options?: EncodeOptions): string {
+  return Buffer.concat(encodeFrame(frame, '1.2', options)).toString('latin1');
+}
+
+describe('encodeFrame content-length', () => {
+  const TABLE: Array<{ name: string; entries: HeaderEntry[]; body: Buffer | string; options?: EncodeOptions; expected: string }> = [
+    { name: 'added for a non-empty body by default', entries: [['destination', '/q']], body: 'hello', expected: 'SEND\ndestination:/q\ncontent-length:5\n\nhello\0' },
+    { name: 'not added for an empty body', entries: [['destination', '/q']], body: '', expected: 'SEND\ndestination:/q\n\n\0' },
+    {
+      name: 'not added with autoContentLength:false',
+      entries: [['destination', '/q']],
+      body: 'hello',
+      options: { autoContentLength: false },
+      expected: 'SEND\ndestination:/q\n\nhello\0',
+    },
+    {
+      name: 'always added when the body contains NUL, even with autoContentLength:false',
+      entries: [['destination', '/q']],
+      body: Buffer.from('a\0b'),
+      options: { autoContentLength: false },
+      expected: 'SEND\ndestination:/q\ncontent-length:3\n\na\0b\0',
+    },
+    {
+      name: 'kept with autoContentLength:false when the frame carried one',
+      entries: [['content-length', '5'], ['destination', '/q']],
+      body: 'hello',
+      options: { autoContentLength: false },
+      expected: 'SEND\ndestination:/q\ncontent-length:5\n\nhello\0',
+    },
+    {
+      name: 'a wrong given content-length is replaced by the true one',
+      entries: [['destination', '/q'], ['content-length', '999']],
+      body: 'hello',
+      expected: 'SEND\ndestination:/q\ncontent-length:5\n\nhello\0',
+    },
+    {
+      name: 'a wrong given content-length is replaced even with autoContentLength:false',
+      entries: [['content-length', '1'], ['destination', '/q']],
+      body: 'hello',
+      options: { autoContentLength: false },
+      expected: 'SEND\ndestination:/q\ncontent-length:5\n\nhello\0',
+    },
+    {
+      name: 'repeated given content-lengths all give way to one true one',
+      entries: [['content-length', '1'], ['content-length', '2'], ['x', 'y']],
+      body: 'hello',
+      expected: 'SEND\nx:y\ncontent-length:5\n\nhello\0',
+    },
+    {
+      name: 'a given content-length on an empty body is dropped',
+      entries: [['content-length', '12']],
+      body: '',
+      expected: 'SEND\n\n\0',
+    },
+    {
+      name: 'counts bytes, not characters, for a UTF-8 body',
+      entries: [],
+      body: 'é😀',
+      expected: `SEND\ncontent-length:6\n\n${Buffer.from('é😀').toString('latin1')}\0`,
+    },
+  ];
+
+  it.each(TABLE)('$name', ({ entries, body, options, expected }) => {
+    expect(wire(new Frame('SEND', entries, body), options)).toBe(expected);
+  });
+
+  it.each(TABLE)('$name: decodes back to the same body', ({ entries, body, options }) => {
+    const frame = new Frame('SEND', entries, body);
+    const { events, thrown } = decodeChunks(encodeFrame(frame, '1.2', options), '1.2');
+    expect(thrown).toBeUndefined();
+    expect(events).toHaveLength(1);
+    expect(events[0] !== 'heartbeat' && events[0].frame.body.equals(frame.body)).toBe(true);
+  });
+});
+
+describe('encodeFrame buffers', () => {
+  const KIB16 = 16 * 1024;
+
+  it.each([0, 1, 100, KIB16 - 1, KIB16])('a body of %i bytes comes back inline in one buffer', (size) => {
+    const frame = new Frame('SEND', [['destination', '/q']], Buffer.alloc(size, 0x61));
+    const out = encodeFrame(frame, '1.2');
+    expect(out).toHaveLength(1);
+    expect(out[0].subarray(out[0].length - size - 1, out[0].length - 1).equals(frame.body)).toBe(true);
+    expect(out[0][out[0].length - 1]).toBe(0);
+  });
+
+  it.each([KIB16 + 1, 1024 * 1024])('a body of %i bytes comes back as [head, body, NUL] without copying the body', (size) => {
+    const body = Buffer.alloc(size, 0x62);
+    const frame = new Frame('SEND', [['destination', '/queue/ü']], body);
+    const out = encodeFrame(frame, '1.2');
+    expect(out).toHaveLength(3);
+    expect(out[1]).toBe(body);
+    expect(out[0].toString('utf8')).toBe(`SEND\ndestination:/queue/ü\ncontent-length:${size}\n\n`);
+    expect([...out[2]]).toEqual([0]);
+    const { events } = decodeChunks(out, '1.2');
+    expect(events).toHaveLength(1);
+  });
+
+  it('a large Uint8Array view is passed through without a copy of its bytes', () => {
+    const backing = new Uint8Array(40_000).fill(7);
+    const view = backing.subarray(100, 30_100);
+    const out = encodeFrame(new Frame('SEND', [], view), '1.1');
+    expect(out[1].buffer).toBe(backing.buffer);
+    expect(out[1].byteOffset).toBe(100);
+    expect(out[1].length).toBe(30_000);
+  });
+
+  it('multi-byte header text is measured in bytes, so the inline body lands right after the head', () => {
+    const frame = new Frame('SEND', [['destination', '/queue/日本語😀']], 'payload');
+    const { events } = decodeChunks(encodeFrame(frame, '1.2'), '1.2');
+    expect(events).toEqual([
+      {
+        frame: {
+          command: 'SEND',
+          entries: [['destination', '/queue/日本語😀'], ['content-length', '7']],
+          body: Buffer.from('payload'),
+        },
+      },
+    ]);
+  });
+
+  it.each(STOMP_VERSIONS)('every command encodes and decodes on %s', (version) => {
+    for (const command of ['CONNECT', 'STOMP', 'SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'ACK', 'NACK', 'BEGIN', 'COMMIT', 'ABORT', 'DISCONNECT', 'CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR']) {
+      const { events } = decodeChunks(encodeFrame(new Frame(command, { id: '1' }), version), version);
+      expect(events).toEqual([{ frame: { command, entries: [['id', '1']], body: Buffer.alloc(0) } }]);
+    }
+  });
+});
