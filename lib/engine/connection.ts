@@ -352,10 +352,10 @@ export class StompConnection {
     this.currentEndpoint = endpoint;
     this.decoder.reset();
     this.decoder.setVersion('1.0');
-    this.lastRead = this.lastWrite = Date.now();
+    this.lastRead = this.lastWrite = performance.now();
     socket.on('data', (chunk: Buffer) => {
       if (socket !== this.socket) return;
-      this.lastRead = Date.now();
+      this.lastRead = performance.now();
       try {
         this.decoder.push(chunk);
       } catch (error) {
@@ -518,7 +518,7 @@ export class StompConnection {
     }
     let flowing = true;
     for (const chunk of chunks) flowing = socket.write(chunk);
-    this.lastWrite = Date.now();
+    this.lastWrite = performance.now();
     return flowing;
   }
 

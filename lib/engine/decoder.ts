@@ -65,8 +65,12 @@ export class FrameDecoder {
   private readonly maxHeaders: number;
   private readonly maxBodyBytes: number;
   private state = State.Head;
-  /** Bytes of an unfinished header section (Head state). */
-  private pending: Buffer | null = null;
+  /**
+   * Bytes of an unfinished header section (Head state), kept as received: they are joined only when
+   * a chunk can end the section, so a head trickling in byte by byte costs linear, not quadratic, copying.
+   */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private command = '';
   private entries: HeaderEntry[] = [];
   /** Body length from `content-length`, or -1 to read up to the NUL. */
@@ -94,7 +98,7 @@ export class FrameDecoder {
   /** Drops any partial frame, e.g. when the socket is replaced. */
   reset(): void {
     this.state = State.Head;
-    this.pending = null;
+    this.clearPending();
     this.bodyChunks = [];
     this.bodyBytes = 0;
     this.halted = null;
@@ -111,7 +115,7 @@ export class FrameDecoder {
     } catch (error) {
       if (error instanceof StompFrameError) {
         this.halted = error;
-        this.pending = null;
+        this.clearPending();
         this.bodyChunks = [];
       }
       throw error;
@@ -125,9 +129,10 @@ export class FrameDecoder {
       const rest = this.continueBody(chunk);
       if (rest === null) return;
       buf = rest;
-    } else if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, chunk]);
-      this.pending = null;
+    } else if (this.pendingBytes > 0) {
+      if (!this.mayEndHead(chunk)) return this.holdPartialHead(chunk);
+      buf = Buffer.concat([...this.pending, chunk]);
+      this.clearPending();
     }
     while (pos < buf.length) {
       pos = this.skipHeartbeats(buf, pos);
@@ -151,7 +156,8 @@ export class FrameDecoder {
       } else if (byte === CR && pos + 1 < buf.length && buf[pos + 1] === LF) {
         pos += 2;
       } else if (byte === CR && pos + 1 === buf.length) {
-        this.pending = buf.subarray(pos);
+        this.pending = [buf.subarray(pos)];
+        this.pendingBytes = 1;
         return buf.length;
       } else {
         return pos;
@@ -162,10 +168,36 @@ export class FrameDecoder {
   }
 
   private keepPartialHead(buf: Buffer, pos: number): void {
-    // An unfinished section needs at least one more byte, so holding maxHeaderBytes already means too large.
-    if (buf.length - pos >= this.maxHeaderBytes) throw this.headerTooLarge();
     // A copy, so that a few bytes of a partial head do not pin the whole (possibly large) chunk.
-    this.pending = Buffer.from(buf.subarray(pos));
+    this.holdPartialHead(Buffer.from(buf.subarray(pos)));
+  }
+
+  private holdPartialHead(bytes: Buffer): void {
+    // An unfinished section needs at least one more byte, so holding maxHeaderBytes already means too large.
+    if (this.pendingBytes + bytes.length >= this.maxHeaderBytes) throw this.headerTooLarge();
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+  }
+
+  private clearPending(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  /**
+   * Whether `chunk` may complete the held header section: it holds a blank line itself, or one
+   * straddles the boundary. A held heart-beat CR is always joined, to report it without delay.
+   */
+  private mayEndHead(chunk: Buffer): boolean {
+    if (this.pending[0][0] === CR) return true;
+    if (findHeadEnd(chunk, 0, chunk.length) >= 0) return true;
+    const tail: number[] = [];
+    for (let i = this.pending.length - 1; i >= 0 && tail.length < 2; i--) {
+      const part = this.pending[i];
+      for (let j = part.length - 1; j >= 0 && tail.length < 2; j--) tail.unshift(part[j]);
+    }
+    const seam = Buffer.from([...tail, ...chunk.subarray(0, 2)]);
+    return findHeadEnd(seam, 0, seam.length) >= 0;
   }
 
   private headerTooLarge(): StompFrameError {

@@ -28,9 +28,9 @@ export function parseHeartbeatHeader(header: string | undefined): [number, numbe
 
 /** What the monitor needs from the connection it watches. */
 export interface HeartbeatPeer {
-  /** Time of the last byte written, from `Date.now()`. */
+  /** Time of the last byte written, from `performance.now()`. */
   lastWriteAt(): number;
-  /** Time of the last byte read, from `Date.now()`. */
+  /** Time of the last byte read, from `performance.now()`. */
   lastReadAt(): number;
   /** Write one EOL. */
   sendHeartbeat(): void;
@@ -41,7 +41,7 @@ export interface HeartbeatPeer {
 /**
  * Sends an EOL when we have been quiet for a send interval and reports a silent broker once nothing
  * has arrived for `receiveMs × scale`. Each timer is re-armed for the remaining time rather than
- * polled, so per-frame work stays one `Date.now()`.
+ * polled, so per-frame work stays one `performance.now()`.
  */
 export class HeartbeatMonitor {
   private sendTimer?: NodeJS.Timeout;
@@ -68,7 +68,7 @@ export class HeartbeatMonitor {
 
   private armSend(delay: number): void {
     const timer = setTimeout(() => {
-      const idle = Date.now() - this.peer.lastWriteAt();
+      const idle = performance.now() - this.peer.lastWriteAt();
       if (idle >= this.intervals.sendMs) {
         this.peer.sendHeartbeat();
         // sendHeartbeat may have stopped (or restarted) the monitor: a failed write closes the connection.
@@ -84,7 +84,7 @@ export class HeartbeatMonitor {
   private armReceive(delay: number): void {
     const allowed = this.intervals.receiveMs * this.receiveScale;
     this.receiveTimer = setTimeout(() => {
-      const silent = Date.now() - this.peer.lastReadAt();
+      const silent = performance.now() - this.peer.lastReadAt();
       if (silent >= allowed) {
         this.stop();
         this.peer.onTimeout();

@@ -47,7 +47,8 @@ describe('negotiateHeartbeats (spec 1.2, Heart-beating)', () => {
 });
 
 describe('HeartbeatMonitor', () => {
-  const T0 = 1_700_000_000_000;
+  /** performance.now() when the test's fake clock started; times below are relative to it. */
+  let T0 = 0;
 
   interface FakePeer extends HeartbeatPeer {
     lastWrite: number;
@@ -58,18 +59,18 @@ describe('HeartbeatMonitor', () => {
 
   function peer(): FakePeer {
     const p: FakePeer = {
-      lastWrite: Date.now(),
-      lastRead: Date.now(),
+      lastWrite: performance.now(),
+      lastRead: performance.now(),
       sent: [],
       timeouts: [],
       lastWriteAt: () => p.lastWrite,
       lastReadAt: () => p.lastRead,
       // Like the connection: writing the EOL is a write.
       sendHeartbeat: () => {
-        p.sent.push(Date.now() - T0);
-        p.lastWrite = Date.now();
+        p.sent.push(performance.now() - T0);
+        p.lastWrite = performance.now();
       },
-      onTimeout: () => p.timeouts.push(Date.now() - T0),
+      onTimeout: () => p.timeouts.push(performance.now() - T0),
     };
     return p;
   }
@@ -83,8 +84,9 @@ describe('HeartbeatMonitor', () => {
   }
 
   beforeEach(() => {
-    // Modern fake timers fake Date too, which the monitor reads.
-    jest.useFakeTimers({ now: T0 });
+    // Modern fake timers fake performance.now too, which the monitor reads.
+    jest.useFakeTimers();
+    T0 = performance.now();
   });
 
   afterEach(() => {
@@ -109,7 +111,7 @@ describe('HeartbeatMonitor', () => {
       started({ sendMs: 1000, receiveMs: 0 }, p);
       for (let t = 0; t < 20; t++) {
         jest.advanceTimersByTime(900);
-        p.lastWrite = Date.now();
+        p.lastWrite = performance.now();
       }
       expect(p.sent).toEqual([]);
     });
@@ -118,7 +120,7 @@ describe('HeartbeatMonitor', () => {
       const p = peer();
       started({ sendMs: 1000, receiveMs: 0 }, p);
       jest.advanceTimersByTime(700);
-      p.lastWrite = Date.now();
+      p.lastWrite = performance.now();
       jest.advanceTimersByTime(999); // t = 1699
       expect(p.sent).toEqual([]);
       jest.advanceTimersByTime(1); // t = 1700
@@ -178,7 +180,7 @@ describe('HeartbeatMonitor', () => {
       started({ sendMs: 0, receiveMs: 1000 }, p);
       for (let i = 0; i < 50; i++) {
         jest.advanceTimersByTime(1400);
-        p.lastRead = Date.now();
+        p.lastRead = performance.now();
       }
       expect(p.timeouts).toEqual([]);
     });
@@ -187,7 +189,7 @@ describe('HeartbeatMonitor', () => {
       const p = peer();
       started({ sendMs: 0, receiveMs: 1000 }, p);
       jest.advanceTimersByTime(1000);
-      p.lastRead = Date.now(); // t = 1000: the check at 1500 sees 500 ms of silence
+      p.lastRead = performance.now(); // t = 1000: the check at 1500 sees 500 ms of silence
       jest.advanceTimersByTime(1499); // t = 2499
       expect(p.timeouts).toEqual([]);
       jest.advanceTimersByTime(1); // t = 2500
@@ -219,7 +221,7 @@ describe('HeartbeatMonitor', () => {
       const p = peer();
       let monitor: HeartbeatMonitor | undefined = undefined;
       p.sendHeartbeat = () => {
-        p.sent.push(Date.now() - T0);
+        p.sent.push(performance.now() - T0);
         monitor!.stop();
       };
       monitor = started({ sendMs: 1000, receiveMs: 0 }, p);
@@ -233,8 +235,8 @@ describe('HeartbeatMonitor', () => {
       let monitor: HeartbeatMonitor | undefined = undefined;
       let restarted = false;
       p.sendHeartbeat = () => {
-        p.sent.push(Date.now() - T0);
-        p.lastWrite = Date.now();
+        p.sent.push(performance.now() - T0);
+        p.lastWrite = performance.now();
         if (!restarted) {
           restarted = true;
           monitor!.stop();
