@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { FrameDecoder, type Frame, type StompVersion } from '../../lib';
+import { Server as TlsServer, createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { FrameDecoder, StompConnection, type ConnectionOptions, type Frame, type StompVersion } from '../../lib';
 import { Inbox } from './wait';
 
 /** One client connection as the fake peer sees it. */
@@ -16,11 +17,12 @@ export class PeerSocket {
   }
 
   heartbeats = 0;
+  /** Answer DISCONNECT as a broker does, so clients close without waiting out their receipt. */
+  answersDisconnect = true;
 
-  /** Answers DISCONNECT as a broker does, so clients close cleanly without waiting out their receipt. */
   private onFrame(frame: Frame): void {
     const receipt = frame.header('receipt');
-    if (frame.command === 'DISCONNECT' && receipt !== undefined) this.socket.end(`RECEIPT\nreceipt-id:${receipt}\n\n\0`);
+    if (frame.command === 'DISCONNECT' && receipt !== undefined && this.answersDisconnect) this.socket.end(`RECEIPT\nreceipt-id:${receipt}\n\n\0`);
     this.frames.push(frame);
   }
 
@@ -73,7 +75,7 @@ export class FakePeer {
   private readonly open = new Set<PeerSocket>();
 
   private constructor(private readonly server: Server) {
-    server.on('connection', (socket) => {
+    server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', (socket: Socket) => {
       socket.setNoDelay(true);
       const peer = new PeerSocket(socket);
       this.open.add(peer);
@@ -82,8 +84,9 @@ export class FakePeer {
     });
   }
 
-  static async start(): Promise<FakePeer> {
-    const server = createServer();
+  /** Listens on a random loopback port; with `tls`, speaks TLS. */
+  static async start(tls?: TlsOptions): Promise<FakePeer> {
+    const server: Server = tls ? createTlsServer(tls) : createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return new FakePeer(server);
   }
@@ -110,4 +113,31 @@ export async function deadPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Engine connections opened against fake peers, closed by {@link closeClients}. */
+const clients: StompConnection[] = [];
+
+/** A connection to `peer` (not yet connected), fast to retry, closed after the test. */
+export function clientOf(peer: FakePeer, options: ConnectionOptions = {}): StompConnection {
+  const conn = new StompConnection({ hosts: [['127.0.0.1', peer.port]], reconnectSleepInitial: 0.01, ...options });
+  clients.push(conn);
+  return conn;
+}
+
+/** Connects a client to `peer`, which answers CONNECTED with `headers`. */
+export async function connectedClient(peer: FakePeer, options: ConnectionOptions = {}, headers: Record<string, string> = { version: '1.2' }): Promise<[StompConnection, PeerSocket]> {
+  const conn = clientOf(peer, options);
+  const done = conn.connect();
+  const socket = await peer.nextConnection();
+  await socket.accept(headers);
+  await done;
+  return [conn, socket];
+}
+
+export async function closeClients(): Promise<void> {
+  for (const conn of clients.splice(0)) {
+    conn.options.autoReconnect = false;
+    await conn.disconnect().catch(() => undefined);
+  }
 }

@@ -9,39 +9,24 @@ import {
   type ConnectionOptions,
   type StompError,
 } from '../../lib';
-import { FakePeer, deadPort, type PeerSocket } from '../support/fake-peer';
+import { FakePeer, clientOf, closeClients, connectedClient, deadPort, type PeerSocket } from '../support/fake-peer';
 import { Inbox, within } from '../support/wait';
 
 describe('engine on the wire (scripted fake peer)', () => {
   let peer: FakePeer;
-  const connections: StompConnection[] = [];
 
   beforeEach(async () => {
     peer = await FakePeer.start();
   });
 
   afterEach(async () => {
-    for (const conn of connections.splice(0)) {
-      conn.options.autoReconnect = false;
-      await conn.disconnect().catch(() => undefined);
-    }
+    await closeClients();
     await peer.stop();
   });
 
-  function open(options: ConnectionOptions = {}): StompConnection {
-    const conn = new StompConnection({ hosts: [['127.0.0.1', peer.port]], reconnectSleepInitial: 0.01, ...options });
-    connections.push(conn);
-    return conn;
-  }
-
-  async function connected(options: ConnectionOptions = {}, headers: Record<string, string> = { version: '1.2' }): Promise<[StompConnection, PeerSocket]> {
-    const conn = open(options);
-    const done = conn.connect();
-    const socket = await peer.nextConnection();
-    await socket.accept(headers);
-    await done;
-    return [conn, socket];
-  }
+  const open = (options: ConnectionOptions = {}): StompConnection => clientOf(peer, options);
+  const connected = (options: ConnectionOptions = {}, headers?: Record<string, string>): Promise<[StompConnection, PeerSocket]> =>
+    connectedClient(peer, options, headers);
 
   it('writes a CONNECT the spec and RabbitMQ accept: accept-version, host, heart-beat, credentials', async () => {
     const conn = open({ login: 'u', passcode: 'p', heartbeats: [500, 700] });
