@@ -72,6 +72,8 @@ interface Route {
  */
 export class ServerStomp extends Server<StompEvents, StompStatus> implements CustomTransportStrategy {
   override readonly transportId = STOMP_TRANSPORT;
+  /** Handler errors reach the transport, which NACKs and logs them (Nest 12; Nest 11 always propagates). */
+  override readonly propagatesEventHandlerErrors = true;
   private connection: StompConnection | null = null;
   private readonly routes = new Map<string, Route>();
   private readonly events = new StompEventBridge(this._status$);

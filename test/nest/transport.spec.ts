@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload, RpcException, Transport } from '@nestjs/microservices';
 import { firstValueFrom, interval, lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
-import { StompContext, StompRecordBuilder, StompStatus, StompTransactional, STOMP_TRANSPORT } from '../../lib';
+import { StompConnection, StompContext, StompRecordBuilder, StompStatus, StompTransactional, STOMP_TRANSPORT } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { closeAll, session } from '../support/session';
 import { Inbox, uniqueName } from '../support/wait';
@@ -224,6 +224,21 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     const rest = await s.inbox('rest').take(2);
     expect(rest.map((f) => f.text())).toEqual(['two', 'three']);
     for (const frame of rest) await s.conn.ack(frame);
+  });
+
+  it('takes only its own handlers in a hybrid app (transportId)', async () => {
+    const mine = `/queue/${uniqueName('mine')}`;
+    const tcp = `/queue/${uniqueName('tcp')}`;
+    @Controller()
+    class Hybrid {
+      @EventPattern<string>(mine, STOMP_TRANSPORT)
+      onStomp(): void {}
+      @EventPattern<string>(tcp, Transport.TCP)
+      onTcp(): void {}
+    }
+    const { server } = await startServer(broker, [Hybrid]);
+    const destinations = [...server.unwrap<StompConnection>().getSubscriptions().values()].map((s) => s.destination);
+    expect(destinations).toEqual([mine]);
   });
 
   it('fails at start-up on a non-string pattern or a destination used twice', async () => {
