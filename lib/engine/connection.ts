@@ -4,6 +4,7 @@ import { FrameDecoder } from './decoder';
 import { encodeFrame } from './encoder';
 import { formatEndpoint, type Endpoint } from './endpoints';
 import {
+  StompAuthenticationError,
   StompBrokerError,
   StompConnectionError,
   StompError,
@@ -115,6 +116,8 @@ export class StompConnection {
   private connectedWaiter: Waiter | null = null;
   private cancelSleep: (() => void) | null = null;
   private stopRequested = false;
+  /** Whether CONNECTED was ever received: reconnecting, not connecting for the first time. */
+  private hadSession = false;
   private lastFrame: Frame | undefined;
   private lastRead = 0;
   private lastWrite = 0;
@@ -245,6 +248,9 @@ export class StompConnection {
           await this.connectTo(endpoint);
           return;
         } catch (error) {
+          // Refused credentials will not get better by retrying: a first connect fails at once. After a
+          // session existed (a broker restarting), they may be transient and take the normal backoff.
+          if (error instanceof StompAuthenticationError && !this.hadSession) throw error;
           lastError = error as Error;
           failures += 1;
         }
@@ -437,6 +443,7 @@ export class StompConnection {
     this.connectedWaiter = null;
     this.negotiated = version;
     this.connectedFrame = frame;
+    this.hadSession = true;
     this.decoder.setVersion(version);
     this.heartbeats = version === '1.0' ? { sendMs: 0, receiveMs: 0 } : negotiateHeartbeats(this.options.heartbeats, frame.header('heart-beat'));
     this.startHeartbeats();
@@ -484,7 +491,8 @@ export class StompConnection {
   }
 
   private onErrorFrame(frame: Frame): void {
-    const error = new StompBrokerError(frame);
+    const answersConnect = this.connectedWaiter !== null;
+    const error = answersConnect && StompAuthenticationError.matches(frame) ? new StompAuthenticationError(frame) : new StompBrokerError(frame);
     this.emit('onError', frame);
     this.connectedWaiter?.reject(error);
     const id = frame.header('receipt-id');

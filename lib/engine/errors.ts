@@ -10,6 +10,8 @@ export const StompErrorCode = {
   Unencodable: 'STOMP_ERR_UNENCODABLE',
   /** The broker sent an ERROR frame. */
   Broker: 'STOMP_ERR_BROKER',
+  /** The broker refused the CONNECT's credentials or virtual host. */
+  Authentication: 'STOMP_ERR_AUTHENTICATION',
   /** A wait (CONNECTED, RECEIPT, DISCONNECT) ran past its deadline. */
   Timeout: 'STOMP_ERR_TIMEOUT',
   /** No broker of the list could be reached, or the connection was lost. */
@@ -59,8 +61,30 @@ export class StompFrameError extends StompError {
 export class StompBrokerError extends StompError {
   override name = 'StompBrokerError';
 
-  constructor(readonly frame: Frame) {
-    super(describeErrorFrame(frame), StompErrorCode.Broker);
+  constructor(
+    readonly frame: Frame,
+    code: StompErrorCodeValue = StompErrorCode.Broker,
+  ) {
+    super(describeErrorFrame(frame), code);
+  }
+}
+
+/**
+ * The broker answered CONNECT with an ERROR about credentials or access (RabbitMQ: "Access refused
+ * for user …", "Virtual host … access denied"). Retrying will not help, so a first `connect()` fails
+ * at once instead of working through the reconnect attempts.
+ */
+export class StompAuthenticationError extends StompBrokerError {
+  override name = 'StompAuthenticationError';
+
+  constructor(frame: Frame) {
+    super(frame, StompErrorCode.Authentication);
+  }
+
+  /** Whether an ERROR frame answering CONNECT is about credentials or access. */
+  static matches(frame: Frame): boolean {
+    const text = `${frame.header('message') ?? ''} ${frame.body.toString('utf8', 0, Math.min(frame.body.length, 512))}`;
+    return /access refused|access denied|authenticat|password|credential|not authori[sz]ed|unauthori[sz]ed|login/i.test(text);
   }
 }
 

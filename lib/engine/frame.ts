@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 /** A header as it stands on the wire: name and value, unescaped. */
 export type HeaderEntry = readonly [name: string, value: string];
 
@@ -59,6 +61,11 @@ export class Frame {
   toString(): string {
     const shown = this.entries.map(([k, v]) => `${printable(k)}:${k === 'passcode' ? '********' : printable(v)}`);
     return `${this.command} {${shown.join(', ')}} (${this.body.length} bytes)`;
+  }
+
+  /** What console.log and util.inspect show: the masked summary, so logging a CONNECT frame leaks nothing. */
+  [inspect.custom](): string {
+    return `Frame ${this.toString()}`;
   }
 }
 

@@ -133,13 +133,24 @@ export function resolveOptions(options: ConnectionOptions = {}): ResolvedOptions
   if (!Array.isArray(hosts) || hosts.length === 0) bad('hosts', 'must list at least one broker');
   const parsed = hosts.map(parseEndpoint);
   const fromUrl = parsed.find((e) => e.login !== undefined);
-  return {
-    ...merged,
-    endpoints: orderEndpoints(parsed, merged.preferLocalhost, merged.tryLoopbackConnect),
+  // The raw host list is replaced by endpoints: a URL in it may carry the passcode.
+  const { hosts: _hosts, ...rest } = merged;
+  const resolved: ResolvedOptions = {
+    ...rest,
+    endpoints: orderEndpoints(parsed, merged.preferLocalhost, merged.tryLoopbackConnect).map(hidePasscode),
     tls: merged.tls === true ? {} : merged.tls === false ? undefined : merged.tls,
     login: options.login ?? fromUrl?.login,
-    passcode: options.passcode ?? (options.login === undefined ? fromUrl?.passcode : undefined),
   };
+  return hidePasscode(Object.assign(resolved, { passcode: options.passcode ?? (options.login === undefined ? fromUrl?.passcode : undefined) }));
+}
+
+/**
+ * Makes `passcode` non-enumerable, so logging or serialising the options (JSON.stringify,
+ * console.log, Nest's logger) never shows it, while code can still read it.
+ */
+function hidePasscode<T extends { passcode?: string }>(value: T): T {
+  const passcode = value.passcode;
+  return Object.defineProperty({ ...value }, 'passcode', { value: passcode, enumerable: false, writable: false });
 }
 
 function bad(option: string, why: string): never {
