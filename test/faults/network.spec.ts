@@ -1,0 +1,143 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { StompConnectionError, StompStatus, type ServerStomp } from '../../lib';
+import { BROKERS } from '../support/brokers';
+import { report } from '../support/figures';
+import { closeAll, session } from '../support/session';
+import { TcpProxy } from '../support/tcp-proxy';
+import { Inbox, uniqueName } from '../support/wait';
+import { closeApps, startClient, startServer } from '../nest/harness';
+
+const HEARTBEAT_MS = 1000;
+const SCALE = 1.5;
+
+/** Resolves with the time at which `status` next reports `wanted`, ignoring the value it replays on subscribe. */
+function nextStatus(source: { status: import('rxjs').Observable<string> }, wanted: StompStatus): Promise<number> {
+  return new Promise((resolve) => {
+    let replayed = true;
+    const sub = source.status.subscribe((status) => {
+      if (replayed || status !== wanted) return;
+      resolve(performance.now());
+      queueMicrotask(() => sub.unsubscribe());
+    });
+    replayed = false;
+  });
+}
+
+describe.each(BROKERS)('network faults on $name', (broker) => {
+  const proxies: TcpProxy[] = [];
+  const brokerPort = (broker.options.hosts![0] as [string, number])[1];
+
+  afterEach(async () => {
+    await closeApps();
+    await closeAll();
+    for (const proxy of proxies.splice(0)) await proxy.stop();
+  });
+
+  async function proxy(): Promise<TcpProxy> {
+    const p = await TcpProxy.start(brokerPort);
+    proxies.push(p);
+    return p;
+  }
+
+  it('half-open link: server and client notice by heart-beat, fail in-flight requests, reconnect and carry on', async () => {
+    const link = await proxy();
+    const rpc = `/queue/${uniqueName('half-open-rpc')}`;
+    const events = `/queue/${uniqueName('half-open-events')}`;
+    const release = new Inbox<true>();
+    const handled = new Inbox<string>();
+    @Controller()
+    class Service {
+      @MessagePattern(rpc)
+      async echo(@Payload() text: string): Promise<string> {
+        if (text === 'slow') await release.next(30_000);
+        return text;
+      }
+      @EventPattern<string>(events)
+      onEvent(@Payload() text: string): void {
+        handled.push(text);
+      }
+    }
+    const viaProxy = { hosts: [['127.0.0.1', link.port] as [string, number]], heartbeats: [HEARTBEAT_MS, HEARTBEAT_MS] as [number, number] };
+    const { server } = await startServer(broker, [Service], { ...viaProxy, concurrency: 2 });
+    const { client } = await startClient(broker, { ...viaProxy, requestTimeout: 60_000, confirm: true });
+    expect(await firstValueFrom(client.send(rpc, 'before'))).toBe('before');
+
+    const inFlight = firstValueFrom(client.send(rpc, 'slow')).catch((e: unknown) => e);
+    const [serverDown, clientDown] = [nextStatus(server, StompStatus.DISCONNECTED), nextStatus(client, StompStatus.DISCONNECTED)];
+    const [serverUp, clientUp] = [nextStatus(server, StompStatus.CONNECTED), nextStatus(client, StompStatus.CONNECTED)];
+    await new Promise((resolve) => setImmediate(resolve));
+    const frozenAt = performance.now();
+    link.freeze();
+
+    const failed = await inFlight;
+    const failedAt = performance.now();
+    expect(failed).toBeInstanceOf(StompConnectionError);
+    const detectedClient = (await clientDown) - frozenAt;
+    const detectedServer = (await serverDown) - frozenAt;
+    // Well under the 60 s request timeout: the heart-beat found the dead link, nothing else.
+    const allowed = HEARTBEAT_MS * SCALE + HEARTBEAT_MS;
+    expect(detectedClient).toBeLessThan(allowed);
+    expect(detectedServer).toBeLessThan(allowed);
+    await Promise.all([serverUp, clientUp]);
+    release.push(true);
+    const recoveredAt = performance.now();
+
+    expect(await firstValueFrom(client.send(rpc, 'after'))).toBe('after');
+    await lastValueFrom(client.emit(events, 'event after'), { defaultValue: undefined });
+    expect(await handled.next()).toBe('event after');
+    report(`half-open ${broker.name}`, {
+      heartbeat_ms: HEARTBEAT_MS,
+      client_detected_ms: Math.round(detectedClient),
+      server_detected_ms: Math.round(detectedServer),
+      inflight_rpc_failed_ms: Math.round(failedAt - frozenAt),
+      inflight_error: (failed as Error).name,
+      both_reconnected_ms: Math.round(recoveredAt - frozenAt),
+    });
+  });
+
+  it('failover: when the active endpoint dies the server moves to the other and consumption continues', async () => {
+    const [primary, secondary] = [await proxy(), await proxy()];
+    const queue = `/queue/${uniqueName('failover')}`;
+    const handled = new Inbox<string>();
+    @Controller()
+    class Consumer {
+      @EventPattern<string>(queue)
+      onEvent(@Payload() text: string): void {
+        handled.push(text);
+      }
+    }
+    const reconnectSleepInitial = 0.1;
+    const { server } = await startServer(broker, [Consumer], {
+      hosts: [
+        ['127.0.0.1', primary.port],
+        ['127.0.0.1', secondary.port],
+      ],
+      reconnectSleepInitial,
+    });
+    const producer = await session(broker, '1.2');
+    await producer.conn.send(queue, 'one', { contentType: 'text/plain', receipt: true });
+    expect(await handled.next()).toBe('one');
+    expect(server.unwrap<import('../../lib').StompConnection>().hostAndPort).toEqual(['127.0.0.1', primary.port]);
+
+    const up = nextStatus(server as ServerStomp, StompStatus.CONNECTED);
+    const killedAt = performance.now();
+    await primary.kill();
+    const movedAfter = (await up) - killedAt;
+    expect(server.unwrap<import('../../lib').StompConnection>().hostAndPort).toEqual(['127.0.0.1', secondary.port]);
+    // The dead endpoint is refused at once and the next one is tried in the same pass: no sleep needed.
+    expect(movedAfter).toBeLessThan(5_000);
+    for (const body of ['two', 'three']) await producer.conn.send(queue, body, { contentType: 'text/plain', receipt: true });
+    // At-least-once: 'one' comes again if its ACK died with the endpoint; nothing else may repeat.
+    const after: string[] = [];
+    while (!(after.includes('two') && after.includes('three'))) after.push(await handled.next());
+    expect(after.filter((body) => body !== 'one')).toEqual(['two', 'three']);
+    report(`failover ${broker.name}`, {
+      moved_to_secondary_ms: Math.round(movedAfter),
+      reconnect_sleep_initial_s: reconnectSleepInitial,
+      consumed_after: 2,
+      redelivered_duplicates: after.length - 2,
+    });
+  });
+});
