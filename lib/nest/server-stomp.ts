@@ -175,13 +175,15 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
   /** Runs the handler on one message and says how to settle it. */
   private async process(frame: Frame, destination: string, handler: MessageHandler): Promise<Outcome> {
     const state = new MessageState();
-    const context = new StompContext([frame, this.connection!, state]);
+    // The connection of this delivery: close() may drop this.connection while the handler still runs.
+    const connection = this.connection!;
+    const context = new StompContext([frame, connection, state]);
     let failed = false;
     try {
       const data = await this.deserializer.deserialize(decodePayload(frame), { channel: destination, frame } as never);
       const result$ = this.transformToObservable(await handler(data, context)) as Observable<unknown>;
       if (handler.isEventHandler) await lastValueFrom(result$, { defaultValue: undefined });
-      else failed = await this.reply(frame, result$);
+      else failed = await this.reply(connection, frame, result$);
     } catch (error) {
       failed = true;
       this.logger.error(`handler for ${destination} failed: ${describe(error)}`);
@@ -195,7 +197,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
    * a single answer is one plain reply that any STOMP requester understands. Returns whether the
    * handler failed without anyone to tell (no `reply-to`).
    */
-  private async reply(request: Frame, result$: Observable<unknown>): Promise<boolean> {
+  private async reply(connection: StompConnection, request: Frame, result$: Observable<unknown>): Promise<boolean> {
     const replyTo = request.header(REPLY_TO_HEADER);
     const correlationId = request.header(CORRELATION_ID_HEADER);
     const send = async (status: ReplyStatus, value?: unknown): Promise<void> => {
@@ -206,7 +208,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
       const payload = status === 'complete' ? { body: '', contentType: undefined } : encodePayload(status === 'error' ? value : (this.serializer as Required<ServerStompOptions>['serializer']).serialize(value));
       const headers: Record<string, string> = { [REPLY_STATUS_HEADER]: status };
       if (correlationId !== undefined) headers[CORRELATION_ID_HEADER] = correlationId;
-      await this.connection!.send(replyTo, payload.body, { contentType: payload.contentType, headers });
+      await connection.send(replyTo, payload.body, { contentType: payload.contentType, headers });
     };
     let held: { value: unknown } | undefined;
     try {

@@ -1,0 +1,133 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { StompConnectionError, StompRecordBuilder, StompStatus, type StompContext } from '../../lib';
+import { restartBroker, startBrokers, stopBroker, type RealBroker } from '../support/broker-control';
+import { BROKERS } from '../support/brokers';
+import { report } from '../support/figures';
+import { Inbox, uniqueName, within } from '../support/wait';
+import { closeApps, startClient, startServer } from '../nest/harness';
+
+const MESSAGES = 10_000;
+const IN_FLIGHT = 50;
+const CRASH_AFTER = 3_000;
+const REAL = BROKERS.filter((b) => b.name !== 'embedded');
+
+/** Counts unhandled rejections and live timers, to show a fault left nothing dangling. */
+function watchProcess(): { rejections: unknown[]; timers: () => number; stop(): void } {
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown): number => rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  return { rejections, timers, stop: () => process.off('unhandledRejection', onRejection) };
+}
+
+describe.each(REAL)('broker crash on $name', (broker) => {
+  const name = broker.name as RealBroker;
+
+  afterEach(async () => {
+    await startBrokers();
+    await closeApps();
+  });
+
+  it(`loses no confirmed message when the broker is killed (SIGKILL) in the middle of ${MESSAGES}`, async () => {
+    const watch = watchProcess();
+    const timersBefore = watch.timers();
+    const queue = `/queue/${uniqueName('crash')}`;
+    const processed = new Map<number, number>();
+    /** Confirmed to the producer, not yet seen by the consumer. */
+    const outstanding = new Set<number>();
+    let allSent = false;
+    const settled = new Inbox<true>();
+    const checkDone = (): void => {
+      if (allSent && outstanding.size === 0) settled.push(true);
+    };
+    @Controller()
+    class Consumer {
+      @EventPattern<string>(queue, { ack: 'client-individual', concurrency: 8 })
+      handle(@Payload() body: { seq: number }, @Ctx() _ctx: StompContext): void {
+        processed.set(body.seq, (processed.get(body.seq) ?? 0) + 1);
+        outstanding.delete(body.seq);
+        checkDone();
+      }
+    }
+    const resilient = { reconnectAttemptsMax: -1, reconnectSleepMax: 1, heartbeats: [1000, 1000] as [number, number] };
+    const { server } = await startServer(broker, [Consumer], resilient);
+    const { client } = await startClient(broker, { ...resilient, confirm: true, reconnectWait: 60_000 });
+
+    const confirmed = new Set<number>();
+    const failed = new Map<number, string>();
+    let crash: Promise<void> | undefined;
+    const emitOne = async (seq: number): Promise<void> => {
+      try {
+        await lastValueFrom(client.emit(queue, new StompRecordBuilder({ seq }).setPersistent().build()), { defaultValue: undefined });
+        confirmed.add(seq);
+        if (!processed.has(seq)) outstanding.add(seq);
+      } catch (error) {
+        failed.set(seq, (error as Error).name);
+      }
+      if (confirmed.size === CRASH_AFTER && crash === undefined) crash = restartBroker(name);
+    };
+    let next = 0;
+    const workers = Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < MESSAGES) await emitOne(next++);
+    });
+    await Promise.all(workers);
+    await crash;
+
+    // Every confirmed message must be processed at least once; redeliveries get a deadline.
+    allSent = true;
+    checkDone();
+    await settled.next(60_000, 'every confirmed message to be processed').catch((error: Error) => {
+      throw new Error(`${error.message}: ${outstanding.size} missing`);
+    });
+    const missing = (): number[] => [...confirmed].filter((seq) => !processed.has(seq));
+    const duplicates = [...processed.values()].reduce((sum, n) => sum + n - 1, 0);
+    expect(missing()).toEqual([]);
+    // An emit that was not confirmed failed loudly with a typed error: none vanished.
+    expect(confirmed.size + failed.size).toBe(MESSAGES);
+    for (const kind of failed.values()) expect(kind).toMatch(/^Stomp/);
+    expect(await firstValueFrom(server.status)).toBe(StompStatus.CONNECTED);
+    expect(await firstValueFrom(client.status)).toBe(StompStatus.CONNECTED);
+    await closeApps();
+    watch.stop();
+    expect(watch.rejections).toEqual([]);
+    expect(watch.timers()).toBeLessThanOrEqual(timersBefore);
+    report(`broker crash ${name}`, {
+      sent: MESSAGES,
+      confirmed: confirmed.size,
+      unconfirmed_errors: failed.size,
+      processed: processed.size,
+      duplicates,
+      lost: missing().length,
+    });
+  }, 180_000);
+
+  it('fails an RPC in flight at a crash at once, and app.close() with the broker down returns', async () => {
+    const rpc = `/queue/${uniqueName('crash-rpc')}`;
+    const entered = new Inbox<true>();
+    @Controller()
+    class Slow {
+      @MessagePattern(rpc)
+      async answer(): Promise<string> {
+        entered.push(true);
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        return 'late';
+      }
+    }
+    const { app } = await startServer(broker, [Slow], { shutdownTimeout: 2_000 });
+    const { client, ctx } = await startClient(broker, { requestTimeout: 60_000, reconnectWait: 2_000 });
+    const inFlight = firstValueFrom(client.send(rpc, 'q')).catch((e: unknown) => e);
+    await entered.next();
+    const stoppedAt = performance.now();
+    await stopBroker(name);
+    const error = await within(inFlight, 15_000, 'the in-flight RPC to fail');
+    expect(error).toBeInstanceOf(StompConnectionError);
+    const rpcFailedMs = performance.now() - stoppedAt;
+    const closeStarted = performance.now();
+    await within(app.close(), 30_000, 'app.close() with the broker down');
+    await within(ctx.close(), 30_000, 'client close with the broker down');
+    const closeMs = performance.now() - closeStarted;
+    report(`restart during RPC and close ${name}`, { rpc_failed_after_stop_ms: Math.round(rpcFailedMs), close_with_broker_down_ms: Math.round(closeMs), rpc_error: (error as Error).name });
+  }, 120_000);
+});
