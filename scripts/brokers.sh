@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Real STOMP brokers on loopback for the test suite (Debian 12, no init system needed):
 #   RabbitMQ 3.10   STOMP 127.0.0.1:61613  guest/guest, vhost /
+#                   STOMP over TLS 127.0.0.1:61612 (throw-away CA in /etc/rabbitmq/nestjs-stomp-tls;
+#                   client certificates verified when presented)
 #   ActiveMQ 5.17   STOMP 127.0.0.1:61614  any login (no auth plugin); OpenWire 127.0.0.1:61616
 #
 #   scripts/brokers.sh [up]                      ensure both are up (idempotent; fast when they are)
@@ -19,6 +21,8 @@ RABBIT_PORT=61613
 RABBIT_PIDFILE=/run/rabbitmq/pid
 RABBIT_CONF=/etc/rabbitmq/rabbitmq.conf
 RABBIT_LISTENER="stomp.listeners.tcp.1 = 127.0.0.1:$RABBIT_PORT"
+RABBIT_TLS_PORT=61612
+RABBIT_TLS_DIR=/etc/rabbitmq/nestjs-stomp-tls
 
 AMQ_PORT=61614
 AMQ_OPENWIRE_PORT=61616
@@ -168,6 +172,53 @@ ensure_rabbit_conf() {
   log "rabbitmq: set '$RABBIT_LISTENER' in $RABBIT_CONF"
 }
 
+# A throw-away CA, the broker's certificate (localhost, 127.0.0.1), a client certificate it
+# signed, and a client certificate from an unrelated CA: what the TLS tests need, made once.
+ensure_rabbit_tls_files() {
+  [[ -f $RABBIT_TLS_DIR/stranger-client.crt ]] && return 0
+  local d=$RABBIT_TLS_DIR
+  install -d -m 755 "$d"
+  (
+    cd "$d"
+    ossl() { openssl "$@" >/dev/null 2>&1 || rabbit_fail "openssl $1 failed making TLS test files in $d"; }
+    ossl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=nestjs-stomp-test-ca -keyout ca.key -out ca.crt
+    ossl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=nestjs-stomp-stranger-ca -keyout stranger-ca.key -out stranger-ca.crt
+    leaf() { # name cn ext ca
+      printf '%b' "$3" >"$1.ext"
+      ossl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$1.key" -out "$1.csr"
+      ossl x509 -req -in "$1.csr" -CA "$4.crt" -CAkey "$4.key" -CAcreateserial -days 3650 -extfile "$1.ext" -out "$1.crt"
+      rm -f "$1.csr" "$1.ext"
+    }
+    leaf server localhost 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' ca
+    leaf client nestjs-stomp-client 'extendedKeyUsage=clientAuth\n' ca
+    leaf stranger-client nestjs-stomp-stranger 'extendedKeyUsage=clientAuth\n' stranger-ca
+    chgrp rabbitmq server.key && chmod 640 server.key
+  )
+  log "rabbitmq: made throw-away TLS CA and certificates in $d"
+}
+
+# The TLS listener and the certificates it uses; a running node only reads them at boot.
+ensure_rabbit_tls_conf() {
+  ensure_rabbit_tls_files
+  local line key
+  local -a lines=(
+    "stomp.listeners.ssl.1 = 127.0.0.1:$RABBIT_TLS_PORT"
+    "ssl_options.cacertfile = $RABBIT_TLS_DIR/ca.crt"
+    "ssl_options.certfile = $RABBIT_TLS_DIR/server.crt"
+    "ssl_options.keyfile = $RABBIT_TLS_DIR/server.key"
+    "ssl_options.verify = verify_peer"
+    "ssl_options.fail_if_no_peer_cert = false"
+  )
+  for line in "${lines[@]}"; do
+    grep -qxF "$line" "$RABBIT_CONF" && continue
+    key=${line%% =*}
+    sed -i -E "/^[[:space:]]*${key//./\\.}[[:space:]]*=/d" "$RABBIT_CONF"
+    echo "$line" >>"$RABBIT_CONF"
+  done
+}
+
+tls_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$RABBIT_TLS_PORT") 2>/dev/null; }
+
 start_rabbitmq() {
   install -d -o rabbitmq -g rabbitmq -m 755 /run/rabbitmq
   rm -f "$RABBIT_PIDFILE"
@@ -203,8 +254,17 @@ ensure_rabbitmq() {
     rabbitmq-plugins -q enable --offline rabbitmq_stomp </dev/null >/dev/null 2>&1 ||
       rabbit_fail "rabbitmq-plugins enable --offline rabbitmq_stomp failed"
     ensure_rabbit_conf
+    ensure_rabbit_tls_conf
     start_rabbitmq
     how="started"
+  fi
+  if (( ! RABBIT_STARTED )) && ! tls_listening; then
+    # A node that was running before this script (or before its TLS settings) has no TLS
+    # listener: only a restart reads rabbitmq.conf.
+    ensure_rabbit_tls_conf
+    stop_rabbitmq
+    start_rabbitmq
+    how="$how, restarted for the TLS listener"
   fi
   local rc=0
   wait_stomp $RABBIT_PORT rabbit_pids || rc=$?
@@ -214,7 +274,8 @@ ensure_rabbitmq() {
     *) rabbit_fail "no CONNECTED on 127.0.0.1:$RABBIT_PORT within ${WAIT_SECS}s$(probe_summary)" ;;
   esac
   [[ $SERVER == RabbitMQ/* ]] || rabbit_fail "127.0.0.1:$RABBIT_PORT is answered by '$SERVER', not RabbitMQ"
-  log "rabbitmq STOMP up on 127.0.0.1:$RABBIT_PORT (${SERVER#*/}, $how)"
+  tls_listening || rabbit_fail "no TLS listener on 127.0.0.1:$RABBIT_TLS_PORT"
+  log "rabbitmq STOMP up on 127.0.0.1:$RABBIT_PORT, TLS on :$RABBIT_TLS_PORT (${SERVER#*/}, $how)"
 }
 
 stop_rabbitmq() {
