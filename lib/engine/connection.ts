@@ -17,6 +17,7 @@ import { Frame, headerEntries, type HeaderEntry, type HeadersInit } from './fram
 import { HeartbeatMonitor, negotiateHeartbeats, type HeartbeatIntervals } from './heartbeat';
 import type { ConnectionListener, ListenerEvent } from './listener';
 import { RECONNECT_FOREVER, resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options';
+import { SettlementTracker } from './settlement-tracker';
 import { openSocket } from './socket';
 import { acceptedVersions, type StompVersion } from './versions';
 
@@ -99,10 +100,7 @@ export class StompConnection {
   readonly options: ResolvedOptions;
   private readonly listeners = new Map<string, ConnectionListener>();
   private readonly subscriptions = new Map<string, Subscription>();
-  /** Messages of client/client-individual subscriptions not yet ACKed or NACKed: ack id → subscription id. */
-  private readonly unsettled = new Map<string, string>();
-  /** Open transactions, with the messages settled inside each: an ABORT makes them unsettled again. */
-  private readonly transactions = new Map<string, Array<[ackId: string, subscriptionId: string]>>();
+  private readonly settlements = new SettlementTracker();
   private readonly receipts = new Map<string, ReceiptWaiter>();
   private readonly decoder: FrameDecoder;
   private state: State = 'disconnected';
@@ -393,8 +391,7 @@ export class StompConnection {
     this.heartbeat?.stop();
     this.heartbeat = null;
     this.negotiated = null;
-    this.unsettled.clear();
-    this.transactions.clear();
+    this.settlements.clear();
     this.drained = null;
     const lost = new StompConnectionError('connection lost before the broker answered', StompErrorCode.NotConnected);
     this.connectedWaiter?.reject(lost);
@@ -473,7 +470,7 @@ export class StompConnection {
     const subscription = subscriptionId === undefined ? undefined : this.subscriptions.get(subscriptionId);
     if (subscription !== undefined && subscription.ack !== 'auto') {
       const ackId = this.ackIdOf(frame);
-      if (ackId !== undefined) this.unsettled.set(ackId, subscription.id);
+      if (ackId !== undefined) this.settlements.track(ackId, subscription.id, subscription.ack === 'client');
     }
     this.emit('onBeforeMessage', frame);
     this.emit('onMessage', frame);
@@ -533,16 +530,15 @@ export class StompConnection {
   /**
    * Writes `frame` once connected, in call order; resolves when the socket took it, or with a
    * receipt once the broker confirmed it.
+   * @throws {StompError} synchronously when nothing was written: not connected, back-pressure, unencodable.
    */
   private transmit(frame: Frame, receipt: boolean | string | undefined): Promise<void> {
     if (this.state !== 'connected' && !(this.state === 'disconnecting' && frame.command === 'DISCONNECT')) {
-      return Promise.reject(new StompConnectionError(`cannot send ${frame.command}: not connected`, StompErrorCode.NotConnected));
+      throw new StompConnectionError(`cannot send ${frame.command}: not connected`, StompErrorCode.NotConnected);
     }
     const socket = this.socket!;
     if (socket.writableLength > this.options.maxWriteBufferBytes) {
-      return Promise.reject(
-        new StompUsageError(`cannot send ${frame.command}: ${socket.writableLength} bytes already wait for the socket (maxWriteBufferBytes); await earlier sends`, StompErrorCode.Backpressure),
-      );
+      throw new StompUsageError(`cannot send ${frame.command}: ${socket.writableLength} bytes already wait for the socket (maxWriteBufferBytes); await earlier sends`, StompErrorCode.Backpressure);
     }
     let receiptId: string | undefined;
     if (receipt !== undefined && receipt !== false) {
@@ -587,15 +583,19 @@ export class StompConnection {
   }
 
   /**
-   * Checks the state, builds the frame (which validates the arguments and may update local state)
-   * and transmits it; every failure becomes a rejection, and nothing is written when one occurs.
-   * A `null` frame means there is nothing to send.
+   * Checks the state, builds the frame (validating the arguments), transmits it, then lets
+   * `written` update local state; every failure becomes a rejection, and when one occurs nothing
+   * is written and no state changes. A `null` frame means there is nothing to send.
    */
-  private guard(build: () => Frame | null, receipt?: boolean | string): Promise<void> {
+  private guard(build: () => Frame | null, receipt?: boolean | string, written?: () => void): Promise<void> {
     try {
       if (this.state !== 'connected') throw new StompConnectionError('not connected', StompErrorCode.NotConnected);
       const frame = build();
-      return frame === null ? RESOLVED : this.transmit(frame, receipt);
+      if (frame === null) return RESOLVED;
+      const sent = this.transmit(frame, receipt);
+      // Local state follows only a frame that was encoded and handed to the socket.
+      written?.();
+      return sent;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -611,7 +611,7 @@ export class StompConnection {
   send(destination: string, body: string | Buffer | Uint8Array = '', options: SendOptions = {}): Promise<void> {
     return this.guard(() => {
       checkName('destination', destination);
-      if (options.transaction !== undefined) this.checkTransaction(options.transaction);
+      if (options.transaction !== undefined) this.settlements.checkTransaction(options.transaction);
       const headers: HeaderEntry[] = [['destination', destination]];
       if (options.contentType !== undefined) headers.push(['content-type', options.contentType]);
       if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
@@ -628,6 +628,7 @@ export class StompConnection {
    * @throws {StompUsageError} when `id` is already used by a different subscription.
    */
   subscribe(destination: string, id?: string | number, ack: AckMode = 'auto', headers?: HeadersInit, options: FrameOptions = {}): Promise<void> {
+    let registered: Subscription | undefined;
     return this.guard(() => {
       checkName('destination', destination);
       if (!['auto', 'client', 'client-individual'].includes(ack)) throw new StompUsageError(`ack mode ${JSON.stringify(ack)} is not auto, client or client-individual`);
@@ -638,10 +639,9 @@ export class StompConnection {
         if (sameSubscription(existing, subscription)) return null;
         throw new StompUsageError(`subscription id ${subscription.id} is already used for ${existing.destination}`, StompErrorCode.InvalidState);
       }
-      const frame = subscribeFrame(subscription);
-      this.subscriptions.set(subscription.id, subscription);
-      return frame;
-    }, options.receipt);
+      registered = subscription;
+      return subscribeFrame(subscription);
+    }, options.receipt, () => registered && this.subscriptions.set(registered.id, registered));
   }
 
   /**
@@ -653,9 +653,8 @@ export class StompConnection {
       const key = String(id);
       const subscription = this.subscriptions.get(key);
       if (subscription === undefined) throw new StompUsageError(`no subscription with id ${key}`, StompErrorCode.InvalidState);
-      this.subscriptions.delete(key);
       return new Frame('UNSUBSCRIBE', [['id', key], ...toEntries(options.headers)]);
-    }, options.receipt);
+    }, options.receipt, () => this.subscriptions.delete(String(id)));
   }
 
   /**
@@ -665,7 +664,7 @@ export class StompConnection {
    * @throws {StompUsageError} for a message that is unknown or already settled.
    */
   ack(message: Frame | string, subscription?: string, options: AckOptions = {}): Promise<void> {
-    return this.guard(() => this.settleFrame('ACK', message, subscription, options), options.receipt);
+    return this.settle('ACK', message, subscription, options);
   }
 
   /**
@@ -674,49 +673,31 @@ export class StompConnection {
    * @throws {StompUsageError} on STOMP 1.0, and for a message that is unknown or already settled.
    */
   nack(message: Frame | string, subscription?: string, options: AckOptions = {}): Promise<void> {
-    return this.guard(() => {
-      if (this.negotiated === '1.0') throw new StompUsageError('NACK does not exist in STOMP 1.0', StompErrorCode.InvalidState);
-      return this.settleFrame('NACK', message, subscription, options);
-    }, options.receipt);
+    if (this.negotiated === '1.0') return Promise.reject(new StompUsageError('NACK does not exist in STOMP 1.0', StompErrorCode.InvalidState));
+    return this.settle('NACK', message, subscription, options);
   }
 
   private ackIdOf(frame: Frame): string | undefined {
     return this.negotiated === '1.2' ? frame.header('ack') : frame.header('message-id');
   }
 
-  private settleFrame(command: 'ACK' | 'NACK', message: Frame | string, subscription: string | undefined, options: AckOptions): Frame {
-    const id = typeof message === 'string' ? message : this.ackIdOf(message);
-    if (id === undefined || id === '') throw new StompUsageError(`${command}: the message has no ${this.negotiated === '1.2' ? 'ack' : 'message-id'} header`);
-    const owner = this.unsettled.get(id);
-    if (owner === undefined) {
-      throw new StompUsageError(`${command}: message ${id} is unknown or already acknowledged (only messages of client and client-individual subscriptions, once each)`, StompErrorCode.InvalidState);
-    }
-    if (options.transaction !== undefined) this.checkTransaction(options.transaction);
-    const settled = this.forgetSettled(id, owner);
-    if (options.transaction !== undefined) this.transactions.get(options.transaction)!.push(...settled);
-    const headers: HeaderEntry[] =
-      this.negotiated === '1.2' ? [['id', id]] : this.negotiated === '1.1' ? [['message-id', id], ['subscription', subscription ?? owner]] : [['message-id', id]];
-    if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
-    return new Frame(command, headers.concat(toEntries(options.headers)));
-  }
-
-  /**
-   * Marks `id` settled; with cumulative `client` ack, every earlier message of its subscription too.
-   * Returns what it settled.
-   */
-  private forgetSettled(id: string, subscriptionId: string): Array<[string, string]> {
-    if (this.subscriptions.get(subscriptionId)?.ack !== 'client') {
-      this.unsettled.delete(id);
-      return [[id, subscriptionId]];
-    }
-    const settled: Array<[string, string]> = [];
-    for (const [key, owner] of this.unsettled) {
-      if (owner !== subscriptionId) continue;
-      this.unsettled.delete(key);
-      settled.push([key, owner]);
-      if (key === id) break;
-    }
-    return settled;
+  private settle(command: 'ACK' | 'NACK', message: Frame | string, subscription: string | undefined, options: AckOptions): Promise<void> {
+    let id = '';
+    return this.guard(
+      () => {
+        const ackId = typeof message === 'string' ? message : this.ackIdOf(message);
+        if (ackId === undefined || ackId === '') throw new StompUsageError(`${command}: the message has no ${this.negotiated === '1.2' ? 'ack' : 'message-id'} header`);
+        id = ackId;
+        const owner = this.settlements.ownerOf(id, command);
+        if (options.transaction !== undefined) this.settlements.checkTransaction(options.transaction);
+        const headers: HeaderEntry[] =
+          this.negotiated === '1.2' ? [['id', id]] : this.negotiated === '1.1' ? [['message-id', id], ['subscription', subscription ?? owner]] : [['message-id', id]];
+        if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
+        return new Frame(command, headers.concat(toEntries(options.headers)));
+      },
+      options.receipt,
+      () => this.settlements.settle(id, options.transaction),
+    );
   }
 
   /**
@@ -725,13 +706,15 @@ export class StompConnection {
    */
   async begin(transaction?: string, options: FrameOptions = {}): Promise<string> {
     const id = transaction ?? this.nextId('tx');
-    await this.guard(() => {
-      checkName('transaction', id);
-      if (this.transactions.has(id)) throw new StompUsageError(`transaction ${id} is already open`, StompErrorCode.InvalidState);
-      const frame = new Frame('BEGIN', [['transaction', id], ...toEntries(options.headers)]);
-      this.transactions.set(id, []);
-      return frame;
-    }, options.receipt);
+    await this.guard(
+      () => {
+        checkName('transaction', id);
+        this.settlements.checkNewTransaction(id);
+        return new Frame('BEGIN', [['transaction', id], ...toEntries(options.headers)]);
+      },
+      options.receipt,
+      () => this.settlements.openTransaction(id),
+    );
     return id;
   }
 
@@ -746,18 +729,14 @@ export class StompConnection {
   }
 
   private endTransaction(command: 'COMMIT' | 'ABORT', transaction: string, options: FrameOptions): Promise<void> {
-    return this.guard(() => {
-      this.checkTransaction(transaction);
-      const frame = new Frame(command, [['transaction', transaction], ...toEntries(options.headers)]);
-      // Acks inside an aborted transaction never happened: those messages can be settled again.
-      if (command === 'ABORT') for (const [ackId, owner] of this.transactions.get(transaction)!) this.unsettled.set(ackId, owner);
-      this.transactions.delete(transaction);
-      return frame;
-    }, options.receipt);
-  }
-
-  private checkTransaction(id: string): void {
-    if (!this.transactions.has(id)) throw new StompUsageError(`transaction ${JSON.stringify(id)} is not open on this connection`, StompErrorCode.InvalidState);
+    return this.guard(
+      () => {
+        this.settlements.checkTransaction(transaction);
+        return new Frame(command, [['transaction', transaction], ...toEntries(options.headers)]);
+      },
+      options.receipt,
+      () => this.settlements.closeTransaction(transaction, command === 'ABORT'),
+    );
   }
 }
 

@@ -1,0 +1,50 @@
+import { SettlementTracker } from '../../lib/engine/settlement-tracker';
+
+describe('SettlementTracker', () => {
+  it('settles one message of a client-individual subscription, and refuses it a second time', () => {
+    const tracker = new SettlementTracker();
+    tracker.track('m1', 's', false);
+    tracker.track('m2', 's', false);
+    expect(tracker.ownerOf('m2', 'ACK')).toBe('s');
+    tracker.settle('m2');
+    expect(() => tracker.ownerOf('m2', 'ACK')).toThrow(expect.objectContaining({ code: 'STOMP_ERR_INVALID_STATE' }));
+    expect(tracker.ownerOf('m1', 'ACK')).toBe('s');
+  });
+
+  it('settles cumulatively for client subscriptions, only within the subscription', () => {
+    const tracker = new SettlementTracker();
+    tracker.track('a1', 'a', true);
+    tracker.track('b1', 'b', true);
+    tracker.track('a2', 'a', true);
+    tracker.track('a3', 'a', true);
+    tracker.settle('a2');
+    expect(() => tracker.ownerOf('a1', 'ACK')).toThrow();
+    expect(tracker.ownerOf('b1', 'ACK')).toBe('b');
+    expect(tracker.ownerOf('a3', 'ACK')).toBe('a');
+  });
+
+  it('makes what an aborted transaction settled unsettled again, and keeps what a committed one settled', () => {
+    const tracker = new SettlementTracker();
+    tracker.track('m1', 's', false);
+    tracker.track('m2', 's', false);
+    tracker.openTransaction('t1');
+    tracker.openTransaction('t2');
+    tracker.settle('m1', 't1');
+    tracker.settle('m2', 't2');
+    tracker.closeTransaction('t1', true);
+    tracker.closeTransaction('t2', false);
+    expect(tracker.ownerOf('m1', 'NACK')).toBe('s');
+    expect(() => tracker.ownerOf('m2', 'NACK')).toThrow();
+    expect(() => tracker.checkTransaction('t1')).toThrow(expect.objectContaining({ code: 'STOMP_ERR_INVALID_STATE' }));
+  });
+
+  it('refuses a transaction id already open, and forgets everything when the session ends', () => {
+    const tracker = new SettlementTracker();
+    tracker.openTransaction('t');
+    expect(() => tracker.checkNewTransaction('t')).toThrow(/already open/);
+    tracker.track('m', 's', false);
+    tracker.clear();
+    expect(() => tracker.checkTransaction('t')).toThrow();
+    expect(() => tracker.ownerOf('m', 'ACK')).toThrow();
+  });
+});
