@@ -194,6 +194,14 @@ export class StompConnection {
     return this.currentEndpoint && [this.currentEndpoint.host, this.currentEndpoint.port];
   }
 
+  /**
+   * Milliseconds since anything (a frame or a heart-beat) last arrived on the current connection,
+   * or null when not connected: how alive the broker looks, for health checks.
+   */
+  get lastReceivedAgoMs(): number | null {
+    return this.socket === null ? null : Math.round(performance.now() - this.lastRead);
+  }
+
   /** Active subscriptions, by id. */
   getSubscriptions(): ReadonlyMap<string, Subscription> {
     return this.subscriptions;

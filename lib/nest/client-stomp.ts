@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import {
@@ -12,6 +13,7 @@ import {
   type Frame,
 } from '../engine';
 import { CORRELATION_ID_HEADER, DEFAULT_RECONNECT_WAIT, DEFAULT_REQUEST_TIMEOUT, REPLY_TO_HEADER } from './constants';
+import { frameTraceListener } from './frame-trace.listener';
 import { decodePayload, encodePayload } from './payload';
 import { replyPacket } from './reply';
 import { StompEventBridge } from './stomp-event-bridge';
@@ -34,6 +36,8 @@ export interface ClientStompOptions extends ConnectionOptions {
    * @default 'auto'
    */
   subscribeReplyTo?: boolean | 'auto';
+  /** Log every frame in and out at debug level (masked: no bodies, no passcode). @default false */
+  traceFrames?: boolean;
   /** Turns outgoing data into the body. @default the data itself */
   serializer?: { serialize(value: unknown): unknown };
   /** Turns a decoded reply body into the response. @default the body as decoded by content-type */
@@ -85,6 +89,7 @@ export class ClientStomp extends ClientProxy<StompEvents> {
       onMessage: (frame) => this.handleReply(frame),
       onDisconnected: () => this.failPending(new StompConnectionError('connection lost before the reply arrived', StompErrorCode.NotConnected)),
     });
+    if (this.options.traceFrames) connection.setListener('nest-trace', frameTraceListener(new Logger(ClientStomp.name)));
     await connection.connect();
     if (this.subscribesReplyTo(connection)) await connection.subscribe(this.replyTo, 'nest-replies', 'auto', undefined, { receipt: true });
     this.connection = connection;

@@ -18,6 +18,7 @@ import {
   REPLY_TO_HEADER,
   STOMP_TRANSPORT,
 } from './constants';
+import { frameTraceListener, type TraceLogger } from './frame-trace.listener';
 import { decodePayload, encodePayload } from './payload';
 import type { ReplyStatus } from './reply';
 import { MessageState, StompContext } from './stomp.context';
@@ -47,6 +48,8 @@ export interface ServerStompOptions extends ConnectionOptions {
   concurrency?: number;
   /** Milliseconds `close()` waits for running handlers. @default 10000 */
   shutdownTimeout?: number;
+  /** Log every frame in and out at debug level (masked: no bodies, no passcode). @default false */
+  traceFrames?: boolean;
   /** Turns a decoded body into the handler's payload. @default the body as decoded by content-type */
   deserializer?: { deserialize(value: unknown, options?: { channel?: string; frame?: Frame }): unknown };
   /** Turns a handler's answer into the reply body. @default the answer itself */
@@ -119,8 +122,13 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     const connection = new StompConnection({ reconnectAttemptsMax: RECONNECT_FOREVER, ...this.options });
     connection.setListener('nest-events', this.events.listener);
     connection.setListener('nest-server', { onMessage: (frame) => this.handleMessage(frame) });
+    if (this.options.traceFrames) connection.setListener('nest-trace', frameTraceListener(this.traceLogger()));
     this.connection = connection;
     return connection;
+  }
+
+  private traceLogger(): TraceLogger {
+    return { debug: (message) => this.logger.debug?.(message), warn: (message) => this.logger.warn(message) };
   }
 
   private bindRoutes(connection: StompConnection): void {

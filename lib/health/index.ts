@@ -1,0 +1,1 @@
+export * from './stomp.health-indicator';

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { StompConnection } from '../engine';
+
+/** Options of {@link StompHealthIndicator.isHealthy}. */
+export interface StompHealthOptions {
+  /**
+   * Report down when nothing arrived for this long, although the socket is open. By default, twice
+   * the negotiated heart-beat receive interval when heart-beats are on; otherwise not checked.
+   */
+  maxSilenceMs?: number;
+}
+
+/**
+ * A `@nestjs/terminus` health indicator (optional peer) for a {@link StompConnection}: up while
+ * connected and hearing from the broker, with the version, server and the age of the last thing
+ * received (a heart-beat or a frame).
+ *
+ * @example
+ * @Get('health') @HealthCheck()
+ * check() { return this.health.check([() => this.stomp.isHealthy('stomp', this.connection)]); }
+ */
+@Injectable()
+export class StompHealthIndicator {
+  constructor(private readonly health: HealthIndicatorService) {}
+
+  isHealthy(key: string, connection: StompConnection, options: StompHealthOptions = {}): HealthIndicatorResult {
+    const indicator = this.health.check(key);
+    const ageMs = connection.lastReceivedAgoMs;
+    const receiveMs = connection.heartbeatIntervals.receiveMs;
+    const maxSilenceMs = options.maxSilenceMs ?? (receiveMs > 0 ? 2 * receiveMs : undefined);
+    const details = {
+      state: connection.isConnected() ? 'connected' : 'disconnected',
+      version: connection.version,
+      server: connection.connected?.header('server') ?? null,
+      lastReceivedAgoMs: ageMs,
+      heartbeatReceiveMs: receiveMs,
+    };
+    if (!connection.isConnected()) return indicator.down({ ...details, reason: 'not connected' });
+    if (maxSilenceMs !== undefined && ageMs !== null && ageMs > maxSilenceMs) {
+      return indicator.down({ ...details, reason: `nothing received for ${ageMs} ms (allowed ${maxSilenceMs} ms)` });
+    }
+    return indicator.up(details);
+  }
+}

@@ -1,0 +1,66 @@
+import { Controller, Injectable, Module, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { TerminusModule } from '@nestjs/terminus';
+import { inspect } from 'node:util';
+import { InjectStompConnection, ServerStomp, StompConnection, StompModule } from '../../lib';
+import { StompHealthIndicator } from '../../lib/health';
+import { BROKERS } from '../support/brokers';
+import { closeAll, session } from '../support/session';
+import { Inbox, uniqueName } from '../support/wait';
+
+const broker = BROKERS[0];
+
+describe('health indicator and frame trace', () => {
+  afterEach(closeAll);
+
+  it('reports up with version, server and last-received age while connected, down after', async () => {
+    @Injectable()
+    class Probe {
+      constructor(
+        readonly indicator: StompHealthIndicator,
+        @InjectStompConnection() readonly connection: StompConnection,
+      ) {}
+    }
+    @Module({ imports: [TerminusModule, StompModule.forRoot({ ...broker.options, heartbeats: [500, 500] })], providers: [StompHealthIndicator, Probe] })
+    class HealthModule {}
+    const app = await NestFactory.createApplicationContext(HealthModule, { logger: false });
+    const { indicator, connection } = app.get(Probe);
+    const up = indicator.isHealthy('stomp', connection);
+    expect(up.stomp).toMatchObject({ status: 'up', state: 'connected', version: '1.2', server: expect.stringMatching(broker.server) });
+    expect(up.stomp.lastReceivedAgoMs).toBeGreaterThanOrEqual(0);
+    expect(up.stomp.heartbeatReceiveMs).toBeGreaterThanOrEqual(500);
+    expect(indicator.isHealthy('stomp', connection, { maxSilenceMs: -1 }).stomp).toMatchObject({ status: 'down', reason: expect.stringContaining('nothing received') });
+    await app.close();
+    expect(indicator.isHealthy('stomp', connection).stomp).toMatchObject({ status: 'down', state: 'disconnected', reason: 'not connected' });
+  });
+
+  it('traces frames through the Nest logger at debug level, masked', async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]): void => void lines.push(args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' '));
+    const logger: LoggerService = { log: capture, error: capture, warn: capture, debug: capture, verbose: capture };
+    const queue = `/queue/${uniqueName('trace')}`;
+    const handled = new Inbox<unknown>();
+    @Controller()
+    class Traced {
+      @EventPattern<string>(queue)
+      handle(@Payload() data: unknown): void {
+        handled.push(data);
+      }
+    }
+    @Module({ controllers: [Traced] })
+    class TraceModule {}
+    const app = await NestFactory.createMicroservice(TraceModule, { strategy: new ServerStomp({ ...broker.options, passcode: 'guest', traceFrames: true }), logger });
+    await app.listen();
+    const producer = await session(broker, '1.2');
+    await producer.conn.send(queue, '{"n":1}', { contentType: 'application/json', receipt: true });
+    expect(await handled.next()).toEqual({ n: 1 });
+    await app.close();
+    const trace = lines.join('\n');
+    expect(trace).toMatch(/>>> STOMP \{.*passcode:\*{8}/);
+    expect(trace).toMatch(/>>> SUBSCRIBE \{destination:\/queue\/nstest-trace/);
+    expect(trace).toMatch(/<<< MESSAGE \{.*\(7 bytes\)/);
+    expect(trace).toMatch(/>>> ACK/);
+    expect(trace).not.toMatch(/passcode:guest/);
+  });
+});
