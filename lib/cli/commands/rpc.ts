@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { Frame, HeaderEntry } from '../../engine';
+import { optionValue, optionValues } from '../args';
+import { isRabbitMq } from '../broker';
+import type { Command } from '../command';
+import { connectionOptions, isVerbose } from '../connection-flags';
+import { withDeadline } from '../deadline';
+import { ExitCode } from '../errors';
+import { errorLine, formatBody } from '../format';
+import { bodyArgument } from '../io';
+import { withSession, type CliSession } from '../session';
+import { header, wholeNumber } from '../values';
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const REPLY_SUBSCRIPTION_ID = 'nestjs-stomp-cli-reply';
+
+interface Request {
+  readonly destination: string;
+  readonly body: Buffer | string;
+  readonly contentType: string | undefined;
+  readonly headers: readonly HeaderEntry[];
+  readonly replyTo: string;
+  readonly correlationId: string;
+  readonly timeoutMs: number;
+}
+
+/** `nestjs-stomp rpc DEST BODY`: a request with reply-to and correlation-id, and its reply. */
+export const rpc: Command = {
+  name: 'rpc',
+  summary: 'send a request with reply-to and correlation-id, print the reply',
+  arguments: [
+    { name: 'DEST', description: 'where the responder listens, e.g. /queue/prices' },
+    { name: 'BODY', description: 'request body; - reads it from stdin' },
+  ],
+  options: [
+    { name: 'header', short: 'H', value: 'NAME:VALUE', repeatable: true, description: 'add a header (repeatable); a correlation-id given here is used' },
+    { name: 'content-type', value: 'TYPE', description: 'the content-type header, e.g. application/json' },
+    { name: 'timeout-ms', value: 'MS', description: `how long to wait for the reply once the request is sent (default ${DEFAULT_TIMEOUT_MS})` },
+    { name: 'reply-to', value: 'DEST', description: 'reply destination (default /temp-queue/nestjs-stomp-cli-<uuid>)' },
+  ],
+  details:
+    'Prints the reply body (JSON pretty-printed). Replies are matched by correlation-id. The default\n' +
+    'reply destination is a temporary queue the broker deletes when the command exits; on RabbitMQ\n' +
+    'the broker subscribes to it by itself, elsewhere the command does. Exits 1 when no reply\n' +
+    'arrives in time, or when the reply carries reply-status:error (as the nestjs-stomp transport\n' +
+    'sends for a failed handler).',
+  async run({ args, io }) {
+    const [destination, bodyText] = args.positionals as [string, string];
+    const timeout = optionValue(args, 'timeout-ms');
+    const userHeaders = optionValues(args, 'header').map(header);
+    const options = connectionOptions(args, io.env);
+    const request: Request = {
+      destination,
+      body: await bodyArgument(bodyText, io),
+      contentType: optionValue(args, 'content-type'),
+      headers: userHeaders.filter(([name]) => name !== 'correlation-id' && name !== 'reply-to'),
+      replyTo: optionValue(args, 'reply-to') ?? userHeaders.find(([name]) => name === 'reply-to')?.[1] ?? `/temp-queue/nestjs-stomp-cli-${randomUUID()}`,
+      correlationId: userHeaders.find(([name]) => name === 'correlation-id')?.[1] ?? randomUUID(),
+      timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : wholeNumber('timeout-ms', timeout),
+    };
+    const reply = await withSession(options, io, isVerbose(args), (session) => exchange(session, request));
+    io.stdout.write(`${formatBody(reply.body, reply.header('content-type'))}\n`);
+    if (reply.header('reply-status') !== 'error') return ExitCode.Ok;
+    io.stderr.write(errorLine(`the responder on ${destination} answered with an error (reply-status: error)`));
+    return ExitCode.Failure;
+  },
+};
+
+async function exchange(session: CliSession, request: Request): Promise<Frame> {
+  const { conn } = session;
+  const reply = new Promise<Frame>((resolve) => {
+    conn.setListener('rpc', { onMessage: (frame) => frame.header('correlation-id') === request.correlationId && resolve(frame) });
+  });
+  // RabbitMQ refuses a SUBSCRIBE to a /temp-queue/ (it subscribes the sender when it sees reply-to).
+  if (!(request.replyTo.startsWith('/temp-queue/') && isRabbitMq(conn))) {
+    await conn.subscribe(request.replyTo, REPLY_SUBSCRIPTION_ID, 'auto', undefined, { receipt: true });
+  }
+  const headers: HeaderEntry[] = [...request.headers, ['reply-to', request.replyTo], ['correlation-id', request.correlationId]];
+  await conn.send(request.destination, request.body, { contentType: request.contentType, headers, receipt: true });
+  return withDeadline(reply, request.timeoutMs, () => `waiting for a reply from ${request.destination} (correlation-id ${request.correlationId})`);
+}

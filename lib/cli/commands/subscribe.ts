@@ -1,0 +1,92 @@
+import type { AckMode, Frame, HeaderEntry } from '../../engine';
+import { optionValue, optionValues } from '../args';
+import type { Command } from '../command';
+import { connectionOptions, isVerbose } from '../connection-flags';
+import { ExitCode } from '../errors';
+import { formatFrame } from '../format';
+import type { CliIo } from '../io';
+import { withSession, type CliSession } from '../session';
+import { ackMode, header, wholeNumber } from '../values';
+
+const SUBSCRIPTION_ID = 'nestjs-stomp-cli';
+
+interface Plan {
+  readonly destination: string;
+  readonly ack: AckMode;
+  readonly count: number | undefined;
+  readonly headers: readonly HeaderEntry[];
+}
+
+/** `nestjs-stomp subscribe DEST`: print messages until N arrived or Ctrl-C. */
+export const subscribe: Command = {
+  name: 'subscribe',
+  summary: 'print the messages of a destination until N arrived or Ctrl-C',
+  arguments: [{ name: 'DEST', description: 'destination, e.g. /queue/orders or /topic/prices.*' }],
+  options: [
+    { name: 'ack', value: 'MODE', description: 'auto, client or client-individual (default auto; client-individual with --count)' },
+    { name: 'count', short: 'n', value: 'N', description: 'exit after N messages' },
+    { name: 'header', short: 'H', value: 'NAME:VALUE', repeatable: true, description: 'add a SUBSCRIBE header, e.g. selector:type = \'x\' (repeatable)' },
+  ],
+  details:
+    'Prints each MESSAGE as command, headers, a blank line and the body: JSON pretty-printed,\n' +
+    'binary bodies as their length and first bytes in hex. In client modes each message is acked\n' +
+    'once printed. With --count the default ack mode is client-individual with a broker prefetch of\n' +
+    'N, so messages beyond the N-th stay on the queue; with --ack auto the broker may already have\n' +
+    'handed over (and dropped) more. Ctrl-C unsubscribes, disconnects and exits 0.',
+  async run({ args, io }) {
+    const count = optionValue(args, 'count');
+    const ack = optionValue(args, 'ack');
+    const plan: Plan = {
+      destination: args.positionals[0]!,
+      count: count === undefined ? undefined : wholeNumber('count', count),
+      ack: ack !== undefined ? ackMode(ack) : count === undefined ? 'auto' : 'client-individual',
+      headers: optionValues(args, 'header').map(header),
+    };
+    const options = connectionOptions(args, io.env);
+    await withSession(options, io, isVerbose(args), (session) => consume(session, plan, io));
+    return ExitCode.Ok;
+  },
+};
+
+/** Subscribes, prints until done or interrupted, then unsubscribes (confirmed by a receipt). */
+async function consume(session: CliSession, plan: Plan, io: CliIo): Promise<void> {
+  const { conn } = session;
+  let received = 0;
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  conn.setListener('subscribe', {
+    onMessage(frame: Frame) {
+      // Past the count, a message stays unacknowledged and goes back to the broker with UNSUBSCRIBE.
+      if (frame.header('subscription') !== SUBSCRIPTION_ID || received === plan.count) return;
+      received += 1;
+      io.stdout.write(`${formatFrame(frame)}\n\n`);
+      if (plan.ack !== 'auto') session.track(conn.ack(frame));
+      if (received === plan.count) stop();
+    },
+  });
+  // The first Ctrl-C stops cleanly; a second one gets Node's default (exit at once) in case the broker hangs.
+  const restore = io.onInterrupt(() => {
+    restore();
+    stop();
+  });
+  try {
+    await conn.subscribe(plan.destination, SUBSCRIPTION_ID, plan.ack, subscribeHeaders(plan), { receipt: true });
+    io.stderr.write(`subscribed to ${plan.destination} (ack ${plan.ack}${plan.count === undefined ? '' : `, exiting after ${plan.count}`})\n`);
+    await stopped;
+    await conn.unsubscribe(SUBSCRIPTION_ID, { receipt: true });
+  } finally {
+    restore();
+  }
+}
+
+/**
+ * The user's headers, after a prefetch of N for a counted client-ack subscription (RabbitMQ's
+ * `prefetch-count`, ActiveMQ's `activemq.prefetchSize`; each broker ignores the other's) unless the
+ * user set one.
+ */
+function subscribeHeaders(plan: Plan): HeaderEntry[] {
+  const prefetch: HeaderEntry[] =
+    plan.count === undefined || plan.ack === 'auto' ? [] : [['prefetch-count', String(plan.count)], ['activemq.prefetchSize', String(plan.count)]];
+  const own = new Set(plan.headers.map(([name]) => name));
+  return [...prefetch.filter(([name]) => !own.has(name)), ...plan.headers];
+}

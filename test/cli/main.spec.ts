@@ -1,0 +1,59 @@
+import { main, COMMANDS } from '../../lib/cli/main';
+import type { CliIo } from '../../lib/cli/io';
+
+/** main() in this process, with captured output: for what needs no broker. */
+async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  const sink = (name: 'stdout' | 'stderr') => ({ write: (chunk: string) => ((out[name] += chunk), true) }) as unknown as NodeJS.WritableStream;
+  const io: CliIo = {
+    stdout: sink('stdout'),
+    stderr: sink('stderr'),
+    get stdin(): NodeJS.ReadableStream {
+      throw new Error('no stdin in this test');
+    },
+    env: {},
+    onInterrupt: () => () => undefined,
+  };
+  const code = await main(argv, io);
+  return { code, ...out };
+}
+
+describe('nestjs-stomp main()', () => {
+  it.each([
+    [[], 'no command given; the commands are ping, send, subscribe, rpc, bench', ''],
+    [['pong'], 'unknown command "pong"; the commands are ping, send, subscribe, rpc, bench', ''],
+    [['help', 'pong'], 'no help for unknown command "pong"', ''],
+    [['ping', 'extra'], 'ping takes no arguments, got an extra "extra"', 'ping'],
+    [['send', '/q', 'body', 'more'], 'send takes DEST BODY, got an extra "more"', 'send'],
+    [['rpc', '/q'], 'rpc needs BODY', 'rpc'],
+    [['subscribe', '/q', '--ack', 'sometimes'], '--ack must be one of auto, client, client-individual, got "sometimes"', 'subscribe'],
+    [['bench', '--size', '-1'], '--size must be a whole number >= 0, got "-1"', 'bench'],
+    [['send', '/q', 'b', '-H', 'novalue'], 'header "novalue" is not NAME:VALUE', 'send'],
+    [['ping', '--heartbeats', 'fast'], '--heartbeats must be two whole numbers of milliseconds, cx,cy (e.g. 10000,10000), got "fast"', 'ping'],
+    [['ping', '--timeout', '0'], '--timeout must be a positive number of seconds, got "0"', 'ping'],
+    [['--port', 'x', 'ping'], '--port must be a whole number >= 1, got "x"', 'ping'],
+  ])('%j: exit 2 and one line, %s', async (argv, message, command) => {
+    const { code, stdout, stderr } = await runMain(argv);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`nestjs-stomp: ${message} (see 'nestjs-stomp${command ? ` ${command}` : ''} --help')\n`);
+    expect(code).toBe(2);
+  });
+
+  it('--help, help and help COMMAND print on stdout and exit 0', async () => {
+    const overview = await runMain(['--help']);
+    expect(overview).toMatchObject({ code: 0, stderr: '' });
+    for (const command of COMMANDS) expect(overview.stdout).toMatch(new RegExp(`^  ${command.name} +\\S`, 'm'));
+    expect(overview.stdout).toContain('Exit codes: 0 done, 1 failed (broker, network, timeout), 2 bad command line.');
+    expect(await runMain(['help'])).toEqual(overview);
+    expect(await runMain(['help', 'rpc'])).toEqual(await runMain(['rpc', '--help']));
+  });
+
+  it.each(COMMANDS.map((c) => [c.name, c] as const))('%s --help lists its arguments, its options and the connection options', async (name, command) => {
+    const { code, stdout } = await runMain([name, '-h']);
+    expect(code).toBe(0);
+    for (const argument of command.arguments) expect(stdout).toMatch(new RegExp(`^  ${argument.name} +\\S`, 'm'));
+    for (const option of command.options) expect(stdout).toContain(`--${option.name}`);
+    expect(stdout).toContain('--url URL');
+    expect(stdout).toContain('--verbose');
+  });
+});
