@@ -79,7 +79,8 @@ export interface ResolvedOptions extends Required<Omit<ConnectionOptions, 'hosts
   vhost?: string;
 }
 
-const DEFAULTS = {
+/** Every default of {@link ConnectionOptions}. */
+export const DEFAULT_CONNECTION_OPTIONS = {
   version: '1.2',
   preferLocalhost: true,
   tryLoopbackConnect: true,
@@ -104,15 +105,13 @@ const DEFAULTS = {
   random: Math.random,
 } as const satisfies Partial<ResolvedOptions>;
 
-/** Every default of {@link ConnectionOptions}, for documentation and reuse. */
-export const DEFAULT_CONNECTION_OPTIONS: Readonly<typeof DEFAULTS> = DEFAULTS;
 
 /**
  * Applies defaults and validates every option once, naming the bad one.
  * @throws {StompUsageError} for an invalid option.
  */
 export function resolveOptions(options: ConnectionOptions = {}): ResolvedOptions {
-  const merged = { ...DEFAULTS, ...stripUndefined(options) } as ConnectionOptions & typeof DEFAULTS;
+  const merged = { ...DEFAULT_CONNECTION_OPTIONS, ...stripUndefined(options) } as ConnectionOptions & typeof DEFAULT_CONNECTION_OPTIONS;
   if (!STOMP_VERSIONS.includes(merged.version)) bad('version', `must be one of ${STOMP_VERSIONS.join(', ')}`);
   for (const name of ['timeout', 'receiptTimeout', 'reconnectSleepInitial', 'reconnectSleepMax'] as const) {
     if (!(merged[name] > 0)) bad(name, 'must be a positive number of seconds');

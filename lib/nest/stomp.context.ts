@@ -18,7 +18,8 @@ export class MessageState {
   transaction: string | undefined;
 }
 
-type StompContextArgs = [frame: Frame, connection: StompConnection, state: MessageState];
+/** What a {@link StompContext} holds: the MESSAGE, its connection and its settlement state. */
+export type StompContextArgs = [frame: Frame, connection: StompConnection, state: MessageState];
 
 /**
  * The `@Ctx()` of a STOMP handler: the MESSAGE frame, its connection, and ack/nack with the headers
