@@ -266,7 +266,8 @@ export class StompConnection {
     }
     if (lastError instanceof StompBrokerError) throw lastError;
     const where = endpoints.map(formatEndpoint).join(', ');
-    throw new StompConnectionError(`could not connect to ${where} after ${failures} attempts: ${lastError?.message}`, StompErrorCode.Connection, { cause: lastError });
+    const attempts = failures === 1 ? '1 attempt' : `${failures} attempts`;
+    throw new StompConnectionError(`could not connect to ${where} (${attempts}); last: ${lastError?.message}`, StompErrorCode.Connection, { cause: lastError });
   }
 
   private sleep(seconds: number): Promise<void> {
@@ -495,15 +496,20 @@ export class StompConnection {
     this.emit('onReceipt', frame);
   }
 
+  /**
+   * An ERROR fails what waits for it: the CONNECT, the receipt it names, or — when it names none, as
+   * RabbitMQ's errors for a bad SEND or SUBSCRIBE do — every receipt still awaited, since the broker
+   * gives no way to tell which frame it is about and would otherwise leave them to time out.
+   */
   private onErrorFrame(frame: Frame): void {
     const answersConnect = this.connectedWaiter !== null;
     const error = answersConnect && StompAuthenticationError.matches(frame) ? new StompAuthenticationError(frame) : new StompBrokerError(frame);
     this.emit('onError', frame);
     this.connectedWaiter?.reject(error);
     const id = frame.header('receipt-id');
-    const waiter = id === undefined ? undefined : this.receipts.get(id);
-    if (waiter !== undefined) {
-      this.receipts.delete(id!);
+    for (const [receiptId, waiter] of [...this.receipts]) {
+      if (id !== undefined && receiptId !== id) continue;
+      this.receipts.delete(receiptId);
       clearTimeout(waiter.timer);
       waiter.reject(error);
     }

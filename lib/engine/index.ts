@@ -1,4 +1,5 @@
 export * from './backoff';
+export * from './broker-product';
 export * from './connection';
 export * from './decoder';
 export * from './encoder';

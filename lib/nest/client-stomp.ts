@@ -4,6 +4,7 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import type { Observable } from 'rxjs';
 import {
   RECONNECT_FOREVER,
+  brokerProduct,
   StompConnection,
   StompConnectionError,
   StompErrorCode,
@@ -99,7 +100,7 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   private subscribesReplyTo(connection: StompConnection): boolean {
     const choice = this.options.subscribeReplyTo ?? 'auto';
     if (choice !== 'auto') return choice;
-    return !/^RabbitMQ/.test(connection.connected?.header('server') ?? '');
+    return brokerProduct(connection.connected) !== 'rabbitmq';
   }
 
   /** The connection, once connected. */

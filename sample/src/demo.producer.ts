@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type ClientProxy } from '@nestjs/microservices';
-import { StompConnection, StompRecordBuilder, InjectStompConnection } from 'nestjs-stomp';
+import { InjectStompConnection, StompConnection, StompRecordBuilder, brokerProduct } from 'nestjs-stomp';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import type { Order } from './orders.controller';
 import { QUEUES } from './queues';
@@ -39,7 +39,7 @@ export class DemoProducer {
    * redelivered), 2 on ActiveMQ Classic (which dead-letters a NACKed message at once).
    */
   private countInvoices(): Promise<void> {
-    const expected = /RabbitMQ/.test(this.connection.connected?.header('server') ?? '') ? 3 : 2;
+    const expected = brokerProduct(this.connection.connected) === 'rabbitmq' ? 3 : 2;
     let seen = 0;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`demo: only ${seen} of ${expected} invoices within 20 s`)), 20_000);

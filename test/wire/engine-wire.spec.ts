@@ -159,6 +159,19 @@ describe('engine on the wire (scripted fake peer)', () => {
     expect((error as StompTimeoutError).timeoutMs).toBe(200);
   });
 
+  it('fails every awaited receipt at once on an ERROR that names none (RabbitMQ sends those)', async () => {
+    const [conn, socket] = await connected({ receiptTimeout: 30 });
+    const first = conn.send('/queue/x', 'a', { receipt: true }).catch((e: unknown) => e);
+    const second = conn.subscribe('/bad/destination', 's-1', 'auto', undefined, { receipt: true }).catch((e: unknown) => e);
+    await socket.next('SEND');
+    await socket.next('SUBSCRIBE');
+    socket.write('ERROR\nmessage:Invalid destination\n\n\0');
+    for (const error of await Promise.all([first, second])) {
+      expect(error).toBeInstanceOf(StompBrokerError);
+      expect((error as Error).message).toContain('Invalid destination');
+    }
+  });
+
   it('times out a peer that never answers CONNECTED', async () => {
     const conn = open({ timeout: 0.2, reconnectAttemptsMax: 1 });
     const done = conn.connect().catch((e: unknown) => e);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_CONNECTION_OPTIONS, type HeaderEntry } from '../../engine';
+import { DEFAULT_CONNECTION_OPTIONS, brokerProduct, type HeaderEntry } from '../../engine';
 import { optionValue } from '../args';
-import { isRabbitMq } from '../broker';
 import type { Command } from '../command';
 import { connectionOptions, isVerbose } from '../connection-flags';
 import { withDeadline } from '../deadline';
@@ -66,7 +65,7 @@ async function measure(consumer: CliSession, producer: CliSession, plan: Plan, i
     });
   });
   // RabbitMQ keeps a /queue/ forever unless auto-delete, and accepts a SEND to an auto-delete queue only with the same header.
-  const queueHeaders: HeaderEntry[] = plan.ownQueue && isRabbitMq(consumer.conn) ? [['auto-delete', 'true']] : [];
+  const queueHeaders: HeaderEntry[] = plan.ownQueue && brokerProduct(consumer.conn.connected) === 'rabbitmq' ? [['auto-delete', 'true']] : [];
   await consumer.conn.subscribe(plan.destination, 'nestjs-stomp-cli-bench', 'auto', queueHeaders, { receipt: true });
   const server = consumer.conn.connected?.header('server') ?? 'broker';
   io.stdout.write(`bench: ${plan.count} messages of ${plan.size} bytes through ${plan.destination} (${server}, STOMP ${consumer.conn.version})\n`);

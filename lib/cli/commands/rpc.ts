@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Frame, HeaderEntry } from '../../engine';
+import { brokerProduct, type Frame, type HeaderEntry } from '../../engine';
 import { optionValue, optionValues } from '../args';
-import { isRabbitMq } from '../broker';
 import type { Command } from '../command';
 import { connectionOptions, isVerbose } from '../connection-flags';
 import { withDeadline } from '../deadline';
@@ -72,7 +71,7 @@ async function exchange(session: CliSession, request: Request): Promise<Frame> {
     conn.setListener('rpc', { onMessage: (frame) => frame.header('correlation-id') === request.correlationId && resolve(frame) });
   });
   // RabbitMQ refuses a SUBSCRIBE to a /temp-queue/ (it subscribes the sender when it sees reply-to).
-  if (!(request.replyTo.startsWith('/temp-queue/') && isRabbitMq(conn))) {
+  if (!(request.replyTo.startsWith('/temp-queue/') && brokerProduct(conn.connected) === 'rabbitmq')) {
     await conn.subscribe(request.replyTo, REPLY_SUBSCRIPTION_ID, 'auto', undefined, { receipt: true });
   }
   const headers: HeaderEntry[] = [...request.headers, ['reply-to', request.replyTo], ['correlation-id', request.correlationId]];
