@@ -99,6 +99,8 @@ export class StompConnection {
   /** The options in force, defaults applied. */
   readonly options: ResolvedOptions;
   private readonly listeners = new Map<string, ConnectionListener>();
+  /** The listeners as an array, replaced (never mutated) on change: emitting copies nothing per frame. */
+  private listenerList: readonly ConnectionListener[] = [];
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly settlements = new SettlementTracker();
   private readonly receipts = new Map<string, ReceiptWaiter>();
@@ -137,6 +139,7 @@ export class StompConnection {
   /** Adds or replaces the listener called `name`. */
   setListener(name: string, listener: ConnectionListener): void {
     this.listeners.set(name, listener);
+    this.listenerList = [...this.listeners.values()];
   }
 
   /** The listener called `name`, if any. */
@@ -147,15 +150,16 @@ export class StompConnection {
   /** Removes the listener called `name`. */
   removeListener(name: string): void {
     this.listeners.delete(name);
+    this.listenerList = [...this.listeners.values()];
   }
 
   private hasListener(event: ListenerEvent): boolean {
-    for (const listener of this.listeners.values()) if (listener[event] !== undefined) return true;
+    for (const listener of this.listenerList) if (listener[event] !== undefined) return true;
     return false;
   }
 
   private emit<E extends ListenerEvent>(event: E, ...args: Parameters<NonNullable<ConnectionListener[E]>>): void {
-    for (const listener of [...this.listeners.values()]) {
+    for (const listener of this.listenerList) {
       const callback = listener[event] as ((...a: unknown[]) => unknown) | undefined;
       if (callback === undefined) continue;
       try {
