@@ -97,6 +97,21 @@ describe.each(BROKERS)('network faults on $name', (broker) => {
     });
   });
 
+  it('a message sent while the broker is unreachable waits for the reconnect, then fails with a typed error', async () => {
+    const link = await proxy();
+    const { client } = await startClient(broker, { hosts: [['127.0.0.1', link.port]], reconnectWait: 300, confirm: true });
+    const queue = `/queue/${uniqueName('unreachable')}`;
+    const down = nextStatus(client, StompStatus.DISCONNECTED);
+    await link.kill();
+    await down;
+    const startedAt = performance.now();
+    const error = await lastValueFrom(client.emit(queue, 'lost?')).catch((e: unknown) => e);
+    const waitedMs = performance.now() - startedAt;
+    expect(error).toBeInstanceOf(StompConnectionError);
+    expect((error as Error).message).toContain('no reconnect within 300 ms');
+    report(`send while unreachable ${broker.name}`, { reconnect_wait_ms: 300, failed_after_ms: Math.round(waitedMs), error: (error as Error).name });
+  });
+
   it('failover: when the active endpoint dies the server moves to the other and consumption continues', async () => {
     const [primary, secondary] = [await proxy(), await proxy()];
     const queue = `/queue/${uniqueName('failover')}`;
