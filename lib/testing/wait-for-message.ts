@@ -1,0 +1,102 @@
+import { StompConnection, StompTimeoutError, headerEntries, type ConnectionOptions, type Frame, type HeaderEntry, type HeadersInit } from '../engine';
+
+/** Options of {@link waitForMessage}. */
+export interface WaitForMessageOptions {
+  /** Milliseconds to wait, connecting included. @default 5000 */
+  timeoutMs?: number;
+  /** Extra SUBSCRIBE headers. */
+  headers?: HeadersInit;
+}
+
+/** Prefetch 1 in both brokers' dialects: a queue hands the subscription one message, not all it holds. */
+const PREFETCH_ONE: readonly HeaderEntry[] = [
+  ['prefetch-count', '1'],
+  ['activemq.prefetchSize', '1'],
+];
+
+let waits = 0;
+
+/**
+ * Subscribes to `destination` and resolves with the first message that arrives, acknowledged and
+ * with the subscription ended. Give it a connected {@link StompConnection} (left connected), or a
+ * `stomp://` URL or connection options to connect just for this wait. On a queue it takes exactly
+ * one message; the rest stay queued.
+ * @throws {StompTimeoutError} when no message arrived within `timeoutMs`.
+ * @example
+ * const invoice = await waitForMessage(broker.url, '/queue/invoices', { timeoutMs: 2000 });
+ */
+export async function waitForMessage(connectionOrUrl: StompConnection | string | ConnectionOptions, destination: string, options: WaitForMessageOptions = {}): Promise<Frame> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const own = !(connectionOrUrl instanceof StompConnection);
+  const conn = own ? new StompConnection({ ...connectionOptionsOf(connectionOrUrl), timeout: timeoutMs / 1000, autoReconnect: false }) : connectionOrUrl;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StompTimeoutError(`a MESSAGE on ${destination}`, timeoutMs)), timeoutMs);
+  });
+  const wait = new FirstMessage(conn, destination, subscribeHeaders(options.headers));
+  try {
+    if (own) await Promise.race([conn.connect(), deadline]);
+    return await Promise.race([wait.start(), deadline]);
+  } finally {
+    clearTimeout(timer);
+    await wait.stop();
+    if (own) await conn.disconnect().catch(() => undefined);
+  }
+}
+
+function connectionOptionsOf(target: string | ConnectionOptions): ConnectionOptions {
+  return typeof target === 'string' ? { hosts: [target] } : target;
+}
+
+/** The caller's headers, plus prefetch 1 unless the caller set a prefetch header. */
+function subscribeHeaders(headers: HeadersInit | undefined): HeaderEntry[] {
+  const given = headers === undefined ? [] : headerEntries(headers);
+  const named = new Set(given.map(([name]) => name));
+  return [...given, ...PREFETCH_ONE.filter(([name]) => !named.has(name))];
+}
+
+/** One subscription that ends with its first message. */
+class FirstMessage {
+  private readonly id: string;
+  private subscribing: Promise<void> | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly conn: StompConnection,
+    private readonly destination: string,
+    private readonly headers: HeaderEntry[],
+  ) {
+    waits += 1;
+    this.id = `wait-for-message-${waits}`;
+  }
+
+  /** Subscribes; resolves with the first MESSAGE, once its ACK and the UNSUBSCRIBE are written. */
+  start(): Promise<Frame> {
+    return new Promise<Frame>((resolve, reject) => {
+      this.conn.setListener(this.id, {
+        onMessage: (frame) => {
+          if (frame.header('subscription') !== this.id || this.ended) return;
+          this.ended = true;
+          this.conn.removeListener(this.id);
+          // Both in one tick, so they leave in one segment: a broker reads the UNSUBSCRIBE before it
+          // could hand the freed prefetch slot another message, which would then come back redelivered.
+          Promise.all([this.conn.ack(frame), this.conn.unsubscribe(this.id)]).then(() => resolve(frame), reject);
+        },
+      });
+      this.subscribing = this.conn.subscribe(this.destination, this.id, 'client-individual', this.headers, { receipt: true });
+      this.subscribing.catch(reject);
+    });
+  }
+
+  /** Ends the subscription if no message ended it (a timeout). */
+  async stop(): Promise<void> {
+    this.conn.removeListener(this.id);
+    if (this.ended || this.subscribing === null) return;
+    this.ended = true;
+    const subscribed = await this.subscribing.then(
+      () => true,
+      () => false,
+    );
+    if (subscribed && this.conn.isConnected()) await this.conn.unsubscribe(this.id, { receipt: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,28 @@
+import { compileTopicPattern } from '../../lib/testing/topic-pattern';
+
+describe('topic wildcards of the embedded broker', () => {
+  it.each([
+    ['orders', 'orders', true],
+    ['orders', 'orders.created', false],
+    ['orders.*', 'orders.created', true],
+    ['orders.*', 'orders', false],
+    ['orders.*', 'orders.created.eu', false],
+    ['*.created', 'orders.created', true],
+    ['orders.*.eu', 'orders.created.eu', true],
+    ['orders.*.eu', 'orders.created.us', false],
+    ['orders.#', 'orders', true],
+    ['orders.#', 'orders.created.eu', true],
+    ['orders.>', 'orders.created', true],
+    ['orders.>', 'orders', true],
+    ['#', 'anything.at.all', true],
+    ['#.eu', 'orders.created.eu', true],
+    ['#.eu', 'eu', true],
+    ['#.eu', 'orders.us', false],
+    ['a.#.z', 'a.b.c.z', true],
+    ['a.#.z', 'a.z', true],
+    ['a.#.z', 'a.b.c', false],
+    ['or*ders', 'orxders', false],
+  ])('%s matches %s: %s', (pattern, topic, expected) => {
+    expect(compileTopicPattern(pattern)(topic)).toBe(expected);
+  });
+});
