@@ -26,6 +26,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   moduleNameMapper: {
     '^nestjs-stomp$': '<rootDir>/lib/index.ts',
+    '^nestjs-stomp/(.*)$': '<rootDir>/lib/$1/index.ts',
     ...(nest11 ? { '^@nestjs/(common|core|microservices)(.*)$': path.join(__dirname, 'test/nest11/node_modules/@nestjs/$1$2') } : {}),
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',

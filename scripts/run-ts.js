@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
  * Runs a TypeScript entry point without a build step: .ts files are compiled by @swc/core as they
- * load (decorators and their metadata included), and `nestjs-stomp` resolves to this checkout's lib/.
+ * load (decorators and their metadata included), and `nestjs-stomp` (and `nestjs-stomp/testing`…)
+ * resolve to this checkout's lib/.
  * Usage: node scripts/run-ts.js path/to/main.ts [args…]
  * Or, from another script of this checkout: require('./run-ts.js').register(), then require .ts files.
  */
 const Module = require('node:module');
 const path = require('node:path');
 
-const LIB = path.join(__dirname, '..', 'lib', 'index.ts');
+const LIB = path.join(__dirname, '..', 'lib');
 const options = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -21,6 +22,13 @@ const options = {
 
 let registered = false;
 
+/** `nestjs-stomp` and its subpaths (`nestjs-stomp/testing`…) as this checkout's lib/ sources. */
+function aliased(request) {
+  if (request === 'nestjs-stomp') return path.join(LIB, 'index.ts');
+  if (request.startsWith('nestjs-stomp/')) return path.join(LIB, request.slice('nestjs-stomp/'.length), 'index.ts');
+  return request;
+}
+
 /** Installs the .ts loader and the `nestjs-stomp` alias in this process; calling it again does nothing. */
 function register() {
   if (registered) return;
@@ -28,7 +36,7 @@ function register() {
   const { transformSync } = require('@swc/core');
   const resolve = Module._resolveFilename;
   Module._resolveFilename = function (request, ...rest) {
-    return resolve.call(this, request === 'nestjs-stomp' ? LIB : request, ...rest);
+    return resolve.call(this, aliased(request), ...rest);
   };
   require.extensions['.ts'] = function (module, filename) {
     const source = require('node:fs').readFileSync(filename, 'utf8');

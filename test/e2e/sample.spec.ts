@@ -5,12 +5,12 @@ import { uniqueName, within } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** Runs the sample exactly as `npm start` does, against `url`, and returns its exit code and output. */
-async function runSample(url: string): Promise<{ code: number; output: string }> {
-  const child = spawn(process.execPath, ['scripts/run-ts.js', 'sample/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, STOMP_URL: url, SAMPLE_PREFIX: uniqueName('sample'), NO_COLOR: '1' },
-  });
+/** Runs the sample exactly as `npm start` does, against `url` (none: its own embedded broker), and returns its exit code and output. */
+async function runSample(url: string | undefined): Promise<{ code: number; output: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SAMPLE_PREFIX: uniqueName('sample'), NO_COLOR: '1' };
+  delete env.STOMP_URL;
+  if (url !== undefined) env.STOMP_URL = url;
+  const child = spawn(process.execPath, ['scripts/run-ts.js', 'sample/src/main.ts'], { cwd: ROOT, env });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -38,5 +38,17 @@ describe.each(BROKERS)('the sample app on $name', (broker) => {
     } else {
       expect(output).not.toContain('invoice for order 2');
     }
+  });
+});
+
+describe('the sample app with no broker configured', () => {
+  it('starts the embedded development broker and runs the whole demo on it', async () => {
+    const { code, output } = await runSample(undefined);
+    expect(output).toMatch(/started the embedded development broker on stomp:\/\/127\.0\.0\.1:\d+ \(not for production\)/);
+    expect(output).toContain('demo finished');
+    expect(code).toBe(0);
+    expect(output).toContain('order 2 consumed (redelivered delivery');
+    expect(output).toContain('invoice for order 2: 20.00');
+    expect(output).toContain('RPC answer: A-1 costs 9.5');
   });
 });
