@@ -4,7 +4,7 @@ import { ERROR_VECTORS } from '../vectors/errors';
 import { FRAME_VECTORS } from '../vectors/frames';
 import { mutate, pick } from '../vectors/mutate';
 import { report } from '../support/figures';
-import { FakePeer, closeClients, connectedClient, type PeerSocket } from '../support/fake-peer';
+import { connectedClient, useFakePeer, type PeerSocket } from '../support/fake-peer';
 import { Inbox } from '../support/wait';
 
 const SOCKET_FUZZ_CASES = 300;
@@ -12,20 +12,11 @@ const LIMITS = { maxHeaderBytes: 4096, maxHeaders: 64, maxBodyBytes: 1024 * 1024
 
 /** Hostile input over a real socket: every bad frame ends in a typed protocol error and a reconnect. */
 describe('a hostile peer', () => {
-  let peer: FakePeer;
-
-  beforeEach(async () => {
-    peer = await FakePeer.start();
-  });
-
-  afterEach(async () => {
-    await closeClients();
-    await peer.stop();
-  });
+  const peer = useFakePeer();
 
   /** Connects, records what the client sees, and returns helpers to wait for it. */
   async function target(): Promise<{ socket: PeerSocket; errors: Inbox<StompError>; messages: Inbox<Frame>; reconnected: () => Promise<PeerSocket> }> {
-    const [conn, socket] = await connectedClient(peer, { ...LIMITS, reconnectSleepInitial: 0.001 });
+    const [conn, socket] = await connectedClient(peer(), { ...LIMITS, reconnectSleepInitial: 0.001 });
     const errors = new Inbox<StompError>();
     const messages = new Inbox<Frame>();
     conn.setListener('watch', { onConnectionError: errors.push, onMessage: messages.push });
@@ -34,7 +25,7 @@ describe('a hostile peer', () => {
       errors,
       messages,
       reconnected: async () => {
-        const next = await peer.nextConnection();
+        const next = await peer().nextConnection();
         await next.accept();
         return next;
       },
@@ -79,7 +70,7 @@ describe('a hostile peer', () => {
   it(`survives ${SOCKET_FUZZ_CASES} seeded mutated streams over sockets: frames, or a typed error and a reconnect`, async () => {
     const random = prng(0x70c4e7);
     const corpus = [...FRAME_VECTORS.filter((v) => v.frames.every((frame) => ['MESSAGE', 'RECEIPT', 'ERROR'].includes(frame.command))).map((v) => v.bytes), ...ERROR_VECTORS.map((v) => v.bytes)];
-    const [conn, first] = await connectedClient(peer, { ...LIMITS, reconnectSleepInitial: 0.001 });
+    const [conn, first] = await connectedClient(peer(), { ...LIMITS, reconnectSleepInitial: 0.001 });
     type Event = { error: StompError } | { receipt: string };
     const events = new Inbox<Event>();
     conn.setListener('watch', { onConnectionError: (error) => events.push({ error }), onReceipt: (frame) => events.push({ receipt: frame.header('receipt-id') ?? '' }) });
@@ -108,7 +99,7 @@ describe('a hostile peer', () => {
         tally.protocolErrors += 1;
       }
       await socket.closed;
-      socket = await peer.nextConnection();
+      socket = await peer().nextConnection();
       await socket.accept();
     }
     expect(tally.protocolErrors).toBeGreaterThan(SOCKET_FUZZ_CASES / 10);

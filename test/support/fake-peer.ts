@@ -141,3 +141,19 @@ export async function closeClients(): Promise<void> {
     await conn.disconnect().catch(() => undefined);
   }
 }
+
+/**
+ * A fresh FakePeer for each test of the enclosing describe, stopped (with every client opened
+ * against it) after the test. Returns a getter for the current one.
+ */
+export function useFakePeer(tls?: TlsOptions): () => FakePeer {
+  let peer: FakePeer | undefined;
+  beforeEach(async () => {
+    peer = await FakePeer.start(tls);
+  });
+  afterEach(async () => {
+    await closeClients();
+    await peer?.stop();
+  });
+  return () => peer!;
+}

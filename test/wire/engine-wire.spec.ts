@@ -9,29 +9,20 @@ import {
   type ConnectionOptions,
   type StompError,
 } from '../../lib';
-import { FakePeer, clientOf, closeClients, connectedClient, deadPort, type PeerSocket } from '../support/fake-peer';
+import { clientOf, connectedClient, deadPort, useFakePeer, type PeerSocket } from '../support/fake-peer';
 import { Inbox, within } from '../support/wait';
 
 describe('engine on the wire (scripted fake peer)', () => {
-  let peer: FakePeer;
+  const peer = useFakePeer();
 
-  beforeEach(async () => {
-    peer = await FakePeer.start();
-  });
-
-  afterEach(async () => {
-    await closeClients();
-    await peer.stop();
-  });
-
-  const open = (options: ConnectionOptions = {}): StompConnection => clientOf(peer, options);
+  const open = (options: ConnectionOptions = {}): StompConnection => clientOf(peer(), options);
   const connected = (options: ConnectionOptions = {}, headers?: Record<string, string>): Promise<[StompConnection, PeerSocket]> =>
-    connectedClient(peer, options, headers);
+    connectedClient(peer(), options, headers);
 
   it('writes a CONNECT the spec and RabbitMQ accept: accept-version, host, heart-beat, credentials', async () => {
     const conn = open({ login: 'u', passcode: 'p', heartbeats: [500, 700] });
     const done = conn.connect();
-    const socket = await peer.nextConnection();
+    const socket = await peer().nextConnection();
     const connect = await socket.accept({ version: '1.1', 'heart-beat': '1000,300' });
     await done;
     expect(connect.command).toBe('STOMP');
@@ -43,7 +34,7 @@ describe('engine on the wire (scripted fake peer)', () => {
   it('uses CONNECT with withConnectCommand and on 1.0, and no accept-version on 1.0', async () => {
     const conn = open({ version: '1.0' });
     const done = conn.connect();
-    const socket = await peer.nextConnection();
+    const socket = await peer().nextConnection();
     const connect = await socket.accept({});
     await done;
     expect(connect.command).toBe('CONNECT');
@@ -74,7 +65,7 @@ describe('engine on the wire (scripted fake peer)', () => {
     // The peer now says nothing at all.
     expect(await events.next(2000)).toBe('timeout');
     expect(await events.next()).toBe('disconnected');
-    const second = await peer.nextConnection();
+    const second = await peer().nextConnection();
     await second.accept({ version: '1.2' });
     expect(await events.next()).toBe('connected');
     const again = await second.next('SUBSCRIBE');
@@ -102,7 +93,7 @@ describe('engine on the wire (scripted fake peer)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     first.cut();
     await disconnected.next();
-    const second = await peer.nextConnection();
+    const second = await peer().nextConnection();
     await second.accept();
     expect((await second.next('SUBSCRIBE')).header('id')).toBe('x1');
     expect(conn.isConnected()).toBe(true);
@@ -111,13 +102,13 @@ describe('engine on the wire (scripted fake peer)', () => {
   it('fails over from a dead port to a live one', async () => {
     const dead = await deadPort();
     const tried = new Inbox<string>();
-    const conn = open({ hosts: [['127.0.0.1', dead], ['127.0.0.1', peer.port]] });
+    const conn = open({ hosts: [['127.0.0.1', dead], ['127.0.0.1', peer().port]] });
     conn.setListener('c', { onConnecting: ([host, port]) => tried.push(`${host}:${port}`) });
     const done = conn.connect();
-    await (await peer.nextConnection()).accept();
+    await (await peer().nextConnection()).accept();
     await done;
-    expect(await tried.take(2)).toEqual([`127.0.0.1:${dead}`, `127.0.0.1:${peer.port}`]);
-    expect(conn.hostAndPort).toEqual(['127.0.0.1', peer.port]);
+    expect(await tried.take(2)).toEqual([`127.0.0.1:${dead}`, `127.0.0.1:${peer().port}`]);
+    expect(conn.hostAndPort).toEqual(['127.0.0.1', peer().port]);
   });
 
   it('gives up after reconnectAttemptsMax failed attempts with a StompConnectionError', async () => {
@@ -136,7 +127,7 @@ describe('engine on the wire (scripted fake peer)', () => {
     const errors = new Inbox<Frame>();
     conn.setListener('e', { onError: errors.push });
     const done = conn.connect().catch((e: unknown) => e);
-    const socket = await peer.nextConnection();
+    const socket = await peer().nextConnection();
     await socket.next('STOMP');
     socket.write('ERROR\nmessage:Access refused\n\nbad login\0');
     socket.socket.end();
@@ -175,7 +166,7 @@ describe('engine on the wire (scripted fake peer)', () => {
   it('times out a peer that never answers CONNECTED', async () => {
     const conn = open({ timeout: 0.2, reconnectAttemptsMax: 1 });
     const done = conn.connect().catch((e: unknown) => e);
-    await (await peer.nextConnection()).next('STOMP');
+    await (await peer().nextConnection()).next('STOMP');
     const error = await done;
     expect(error).toBeInstanceOf(StompConnectionError);
     expect((error as Error).cause).toBeInstanceOf(StompTimeoutError);
@@ -196,7 +187,7 @@ describe('engine on the wire (scripted fake peer)', () => {
     socket.write(garbage);
     expect(await errors.next()).toBeInstanceOf(StompFrameError);
     await socket.closed;
-    await (await peer.nextConnection()).accept();
+    await (await peer().nextConnection()).accept();
     await reconnected.next();
     expect(conn.isConnected()).toBe(true);
   });
@@ -225,12 +216,12 @@ describe('engine on the wire (scripted fake peer)', () => {
       },
     });
     const first = connectAndSubscribe();
-    const s1 = await peer.nextConnection();
+    const s1 = await peer().nextConnection();
     await s1.accept();
     await first;
     await s1.next('SUBSCRIBE');
     s1.cut();
-    const s2 = await peer.nextConnection();
+    const s2 = await peer().nextConnection();
     await s2.accept();
     expect(await reconnected.next()).toBe(true);
     expect((await s2.next('SUBSCRIBE')).header('id')).toBe('1');
