@@ -32,17 +32,22 @@ export function encodePayload(value: unknown, contentType?: string): EncodedPayl
  */
 export function decodePayload(frame: Frame): unknown {
   const contentType = frame.header('content-type') ?? '';
+  // What ClientStomp itself sends, checked before any string splitting: the per-message hot path.
+  if (contentType === 'application/json') return parseJson(frame);
   const [mime, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
-  if (mime === 'application/json' || mime.endsWith('+json')) {
-    const text = frame.body.toString('utf8');
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
+  if (mime === 'application/json' || mime.endsWith('+json')) return parseJson(frame);
   if (mime.startsWith('text/')) return frame.body.toString(charsetOf(params));
   return frame.body;
+}
+
+/** The body as JSON; a body that claims JSON but is not stays a string. */
+function parseJson(frame: Frame): unknown {
+  const text = frame.body.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function charsetOf(params: string[]): BufferEncoding {

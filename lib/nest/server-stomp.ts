@@ -202,10 +202,11 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
 
   /**
    * Sends the handler's answers to `reply-to`, holding one back so the last goes out as `final`:
-   * a single answer is one plain reply that any STOMP requester understands. Returns whether the
-   * handler failed without anyone to tell (no `reply-to`).
+   * a single answer is one plain reply that any STOMP requester understands. Sends are chained, so
+   * replies leave in order. Resolves with whether the handler failed without anyone to tell (no
+   * `reply-to`); rejects when a reply could not be sent.
    */
-  private async reply(connection: StompConnection, request: Frame, result$: Observable<unknown>): Promise<boolean> {
+  private reply(connection: StompConnection, request: Frame, result$: Observable<unknown>): Promise<boolean> {
     const replyTo = request.header(REPLY_TO_HEADER);
     const correlationId = request.header(CORRELATION_ID_HEADER);
     const send = async (status: ReplyStatus, value?: unknown): Promise<void> => {
@@ -218,19 +219,33 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
       if (correlationId !== undefined) headers[CORRELATION_ID_HEADER] = correlationId;
       await connection.send(replyTo, payload.body, { contentType: payload.contentType, headers });
     };
-    let held: { value: unknown } | undefined;
-    try {
-      for await (const value of observableValues(result$)) {
-        if (held) await send('next', held.value);
-        held = { value };
-      }
-    } catch (error) {
-      if (held) await send('next', held.value);
-      await send('error', errorBody(error));
-      return replyTo === undefined;
-    }
-    await (held ? send('final', held.value) : send('complete'));
-    return false;
+    return new Promise<boolean>((resolve, reject) => {
+      let sent: Promise<void> = Promise.resolve();
+      let held: { value: unknown } | undefined;
+      const enqueue = (status: ReplyStatus, value?: unknown): void => {
+        sent = sent.then(() => send(status, value));
+      };
+      const flushHeld = (): void => {
+        if (held) enqueue('next', held.value);
+        held = undefined;
+      };
+      result$.subscribe({
+        next: (value) => {
+          flushHeld();
+          held = { value };
+        },
+        error: (error: unknown) => {
+          flushHeld();
+          enqueue('error', errorBody(error));
+          sent.then(() => resolve(replyTo === undefined), reject);
+        },
+        complete: () => {
+          if (held) enqueue('final', held.value);
+          else enqueue('complete');
+          sent.then(() => resolve(false), reject);
+        },
+      });
+    });
   }
 
   /** The connection, once `listen()` created it. */
@@ -271,42 +286,6 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     await connection.disconnect().catch((error: Error) => this.logger.warn?.(`disconnect: ${error.message}`));
     this.connection = null;
     this.routes.clear();
-  }
-}
-
-/** Values of an Observable as an async iterable, so replies are sent one after the other. */
-async function* observableValues<T>(source: Observable<T>): AsyncGenerator<T> {
-  const queue: T[] = [];
-  let done = false;
-  let failure: { error: unknown } | undefined;
-  let wake: (() => void) | undefined;
-  const subscription = source.subscribe({
-    next: (value) => {
-      queue.push(value);
-      wake?.();
-    },
-    error: (error: unknown) => {
-      failure = { error };
-      wake?.();
-    },
-    complete: () => {
-      done = true;
-      wake?.();
-    },
-  });
-  try {
-    for (;;) {
-      if (queue.length > 0) {
-        yield queue.shift()!;
-        continue;
-      }
-      if (failure) throw failure.error;
-      if (done) return;
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-    }
-  } finally {
-    subscription.unsubscribe();
   }
 }
 

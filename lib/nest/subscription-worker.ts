@@ -68,7 +68,8 @@ export class SubscriptionWorker {
     } catch {
       entry.outcome = 'nack';
     }
-    await this.settle(entry);
+    // Nothing to settle for auto and manual acks: no extra turn of the microtask queue per message.
+    if (this.settings.ack !== 'auto' && !this.settings.manualAck) await this.settle(entry);
     this.running -= 1;
     const next = this.backlog.shift();
     if (next !== undefined && !this.stopped) void this.start(next);
@@ -76,7 +77,6 @@ export class SubscriptionWorker {
   }
 
   private async settle(entry: InFlight): Promise<void> {
-    if (this.settings.ack === 'auto' || this.settings.manualAck) return;
     if (this.settings.ack === 'client-individual') return this.send(entry.outcome!, entry.frame);
     // Cumulative: settle the finished prefix of arrival order. An ACK of the last success covers the
     // run before it; a failure is NACKed on its own once everything before it is acknowledged.
