@@ -47,7 +47,9 @@ export interface ClientStompOptions extends ConnectionOptions {
 
 interface PendingRequest {
   callback: (packet: WritePacket) => void;
-  timer: NodeJS.Timeout;
+  /** `performance.now()` past which the request fails. */
+  deadline: number;
+  destination: string;
 }
 
 /**
@@ -60,13 +62,19 @@ interface PendingRequest {
 export class ClientStomp extends ClientProxy<StompEvents> {
   private connection: StompConnection | null = null;
   private connecting: Promise<StompConnection> | null = null;
+  /** Requests waiting for replies, oldest first: with one timeout per client, also earliest deadline first. */
   private readonly pending = new Map<string, PendingRequest>();
+  /** One timer for every request's deadline, armed for the oldest: no timer per request. */
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** Correlation ids are this client's id and a counter: unique, and cheaper than a UUID each. */
+  private readonly clientId = randomUUID();
+  private sequence = 0;
   private readonly events = new StompEventBridge(this._status$);
   private readonly replyTo: string;
 
   constructor(protected readonly options: ClientStompOptions = {}) {
     super();
-    this.replyTo = options.replyTo ?? `/temp-queue/nestjs-stomp-${randomUUID()}`;
+    this.replyTo = options.replyTo ?? `/temp-queue/nestjs-stomp-${this.clientId}`;
     this.serializer = (options.serializer ?? { serialize: (value: unknown) => value }) as never;
     this.deserializer = (options.deserializer ?? { deserialize: (value: unknown) => value }) as never;
   }
@@ -127,10 +135,10 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const id = randomUUID();
+    const id = `${this.clientId}-${++this.sequence}`;
     const timeout = this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
-    const timer = setTimeout(() => this.finish(id, { err: new StompTimeoutError(`reply from ${String(packet.pattern)}`, timeout), isDisposed: true }), timeout);
-    this.pending.set(id, { callback, timer });
+    this.pending.set(id, { callback, deadline: performance.now() + timeout, destination: String(packet.pattern) });
+    this.deadlineTimer ??= this.armDeadline(timeout);
     this.write(packet, { [REPLY_TO_HEADER]: this.replyTo, [CORRELATION_ID_HEADER]: id }, false).catch((error: unknown) =>
       this.finish(id, { err: error, isDisposed: true }),
     );
@@ -191,10 +199,27 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   }
 
   private forget(id: string): void {
-    const request = this.pending.get(id);
-    if (request === undefined) return;
-    clearTimeout(request.timer);
     this.pending.delete(id);
+    if (this.pending.size === 0) {
+      clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+    }
+  }
+
+  /** Fails every request past its deadline, then waits for the next oldest one. */
+  private armDeadline(delayMs: number): NodeJS.Timeout {
+    return setTimeout(() => {
+      this.deadlineTimer = undefined;
+      const timeout = this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
+      const now = performance.now();
+      for (const [id, request] of this.pending) {
+        if (request.deadline > now) {
+          this.deadlineTimer = this.armDeadline(request.deadline - now);
+          return;
+        }
+        this.finish(id, { err: new StompTimeoutError(`reply from ${request.destination}`, timeout), isDisposed: true });
+      }
+    }, delayMs);
   }
 
   private failPending(error: Error): void {
