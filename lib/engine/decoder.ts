@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { StompErrorCode, StompFrameError } from './errors';
 import { Frame, type HeaderEntry } from './frame';
 import { headerCodec, type StompVersion } from './versions';
@@ -46,8 +46,14 @@ const COMMANDS = new Set([
 const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
-const COLON = 0x3a;
+const LFLF = Buffer.from('\n\n');
 const CONTENT_LENGTH = /^[0-9]{1,15}$/;
+
+/** Node's Buffer methods that skip `toString`'s encoding dispatch (present since Node 0.x, not typed). */
+interface SliceableBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
 
 const enum State {
   Head,
@@ -72,7 +78,13 @@ export class FrameDecoder {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private command = '';
-  private entries: HeaderEntry[] = [];
+  /** Parsed headers of the current frame, or undefined when its lines are handed over unparsed (`head`). */
+  private entries: HeaderEntry[] | undefined = [];
+  /** The current frame's header section as text, and where its first header line starts. */
+  private head = '';
+  private headStart = 0;
+  /** Unescaping of the current frame's header text; undefined when its version or command has none. */
+  private unescape: ((text: string) => string) | undefined;
   /** Body length from `content-length`, or -1 to read up to the NUL. */
   private bodyLength = -1;
   private bodyChunks: Buffer[] = [];
@@ -130,9 +142,23 @@ export class FrameDecoder {
       if (rest === null) return;
       buf = rest;
     } else if (this.pendingBytes > 0) {
-      if (!this.mayEndHead(chunk)) return this.holdPartialHead(chunk);
-      buf = Buffer.concat([...this.pending, chunk]);
-      this.clearPending();
+      if (this.pending[0][0] === CR) {
+        // A heart-beat CR held at the end of the last chunk (or, joined the same way, a head that
+        // starts with CR, which can only fail as an unknown command).
+        if (this.pendingBytes === 1 && chunk.length > 0 && chunk[0] === LF) {
+          this.clearPending();
+          this.sink.onHeartbeat();
+          pos = 1;
+        } else {
+          buf = Buffer.concat([...this.pending, chunk]);
+          this.clearPending();
+        }
+      } else {
+        // Only the missing end of the head is joined to the held part, never the whole chunk:
+        // a frame head split by a 64 KB chunk boundary costs a copy of the head, not of the chunk.
+        pos = this.resumeHead(chunk);
+        if (pos < 0) return;
+      }
     }
     while (pos < buf.length) {
       pos = this.skipHeartbeats(buf, pos);
@@ -145,6 +171,47 @@ export class FrameDecoder {
       pos = this.readBody(buf, bodyStart);
       if (pos < 0) return;
     }
+  }
+
+  /**
+   * Continues a held header section with `chunk`: when the chunk completes it, parses the head
+   * (held bytes plus the chunk's part of it) and reads the body from the chunk. Returns where the
+   * next frame starts in `chunk`, or -1 when the chunk is used up (held, or inside the body).
+   */
+  private resumeHead(chunk: Buffer): number {
+    const bodyStart = this.headEndAcross(chunk);
+    if (bodyStart < 0) {
+      this.holdPartialHead(chunk);
+      return -1;
+    }
+    if (this.pendingBytes + bodyStart > this.maxHeaderBytes) throw this.headerTooLarge();
+    this.pending.push(chunk.subarray(0, bodyStart));
+    const head = Buffer.concat(this.pending, this.pendingBytes + bodyStart);
+    this.clearPending();
+    if (this.readHead(head, 0) !== head.length) {
+      // Unreachable: the blank line found across the seam is the first one of the joined head.
+      throw new StompFrameError('internal error: header section boundary mismatch');
+    }
+    return this.readBody(chunk, bodyStart);
+  }
+
+  /**
+   * Where the body starts in `chunk` when it ends the held header section (the first blank line of
+   * held bytes + chunk ends in it), or -1. The held bytes hold no blank line of their own.
+   */
+  private headEndAcross(chunk: Buffer): number {
+    const tail: number[] = [];
+    for (let i = this.pending.length - 1; i >= 0 && tail.length < 2; i--) {
+      const part = this.pending[i];
+      for (let j = part.length - 1; j >= 0 && tail.length < 2; j--) tail.unshift(part[j]);
+    }
+    const seam = Buffer.from([...tail, ...chunk.subarray(0, 2)]);
+    const seamEnd = findHeadEnd(seam, 0, seam.length);
+    // A blank line whose first LF is a held byte; one starting in the chunk is found below.
+    if (seamEnd >= 0 && seamEnd - 1 < tail.length) return (seam[seamEnd] === CR ? seamEnd + 2 : seamEnd + 1) - tail.length;
+    const end = findHeadEnd(chunk, 0, chunk.length);
+    if (end < 0) return -1;
+    return chunk[end] === CR ? end + 2 : end + 1;
   }
 
   /** Consumes EOLs between frames; a lone CR at the end waits for the next chunk. */
@@ -184,22 +251,6 @@ export class FrameDecoder {
     this.pendingBytes = 0;
   }
 
-  /**
-   * Whether `chunk` may complete the held header section: it holds a blank line itself, or one
-   * straddles the boundary. A held heart-beat CR is always joined, to report it without delay.
-   */
-  private mayEndHead(chunk: Buffer): boolean {
-    if (this.pending[0][0] === CR) return true;
-    if (findHeadEnd(chunk, 0, chunk.length) >= 0) return true;
-    const tail: number[] = [];
-    for (let i = this.pending.length - 1; i >= 0 && tail.length < 2; i--) {
-      const part = this.pending[i];
-      for (let j = part.length - 1; j >= 0 && tail.length < 2; j--) tail.unshift(part[j]);
-    }
-    const seam = Buffer.from([...tail, ...chunk.subarray(0, 2)]);
-    return findHeadEnd(seam, 0, seam.length) >= 0;
-  }
-
   private headerTooLarge(): StompFrameError {
     return new StompFrameError(`header section exceeds ${this.maxHeaderBytes} bytes`, StompErrorCode.LimitExceeded, this.maxHeaderBytes);
   }
@@ -209,40 +260,75 @@ export class FrameDecoder {
    * header section is not complete yet.
    */
   private readHead(buf: Buffer, pos: number): number {
-    const end = findHeadEnd(buf, pos, Math.min(buf.length, pos + this.maxHeaderBytes));
-    if (end < 0) return -1;
+    const limit = Math.min(buf.length, pos + this.maxHeaderBytes);
+    // Fast path: one native search for LF LF. It is the end of the section unless the section holds a
+    // CR (CRLF lines, where LF CR LF may come first), which the text shows; then the byte scan decides.
+    let end = buf.indexOf(LFLF, pos);
+    let text: string | undefined;
+    if (end >= 0 && end + 1 < limit) {
+      end += 1;
+      // Only an ASCII section without CR is taken as is (the bytes up to LF LF may span more than
+      // the section when it ends in LF CR LF; the exact scan below sorts that out).
+      if (isAscii(new Uint8Array(buf.buffer, buf.byteOffset + pos, end - pos))) {
+        text = (buf as SliceableBuffer).latin1Slice(pos, end);
+        if (text.includes('\r')) text = undefined;
+      }
+    }
+    if (text === undefined) {
+      end = findHeadEnd(buf, pos, limit);
+      if (end < 0) return -1;
+    }
     const bodyStart = buf[end] === CR ? end + 2 : end + 1;
     // The whole section, blank line included, counts; the same limit applies however the bytes arrived.
     if (bodyStart - pos > this.maxHeaderBytes) throw this.headerTooLarge();
-    if (!isUtf8(buf.subarray(pos, end))) {
-      throw new StompFrameError('header section is not valid UTF-8');
+    text ??= headText(buf, pos, end);
+    let lineEnd = text.indexOf('\n');
+    const command = lineEnd > 0 && text.charCodeAt(lineEnd - 1) === CR ? text.slice(0, lineEnd - 1) : text.slice(0, lineEnd);
+    this.command = command;
+    if (!COMMANDS.has(command)) {
+      throw new StompFrameError(`unknown command ${JSON.stringify(command.slice(0, 40))}`);
     }
-    let lineEnd = buf.indexOf(LF, pos);
-    this.command = trimCR(buf, pos, lineEnd);
-    if (!COMMANDS.has(this.command)) {
-      throw new StompFrameError(`unknown command ${JSON.stringify(this.command.slice(0, 40))}`);
+    const codec = headerCodec(this.version, command);
+    const first = lineEnd + 1;
+    let contentLength = scanHeaderLines(text, first, this.maxHeaders, codec.escapes);
+    if (contentLength === IRREGULAR) {
+      // Something unusual (an error, most likely): the exact line-by-line parse decides what.
+      contentLength = this.parseHeaderLines(text, first, command, codec.unescape);
+    } else {
+      // Regular lines: the frame parses them when first asked (header() finds one without parsing all).
+      this.entries = undefined;
+      this.head = text;
+      this.headStart = first;
+      this.unescape = codec.escapes === undefined ? undefined : codec.unescape;
     }
-    const codec = headerCodec(this.version, this.command);
+    this.bodyLength = this.parseContentLength(contentLength);
+    return bodyStart;
+  }
+
+  /** Parses every header line, throwing at the first bad one; returns the first content-length. */
+  private parseHeaderLines(text: string, first: number, command: string, unescape: (text: string) => string): string | undefined {
     const entries: HeaderEntry[] = [];
+    const maxHeaders = this.maxHeaders;
     let contentLength: string | undefined;
-    for (let start = lineEnd + 1; start < end; start = lineEnd + 1) {
-      lineEnd = buf.indexOf(LF, start);
-      if (entries.length === this.maxHeaders) {
-        throw new StompFrameError(`more than ${this.maxHeaders} headers`, StompErrorCode.LimitExceeded, this.maxHeaders);
+    let lineEnd: number;
+    for (let start = first; start < text.length; start = lineEnd + 1) {
+      lineEnd = text.indexOf('\n', start);
+      if (entries.length === maxHeaders) {
+        throw new StompFrameError(`more than ${maxHeaders} headers`, StompErrorCode.LimitExceeded, maxHeaders);
       }
-      const colon = buf.indexOf(COLON, start);
+      const colon = text.indexOf(':', start);
       if (colon < 0 || colon > lineEnd) {
-        throw new StompFrameError(`header line without ':' in ${this.command} frame`);
+        throw new StompFrameError(`header line without ':' in ${command} frame`);
       }
-      const name = codec.unescape(buf.toString('utf8', start, colon));
-      const value = codec.unescape(trimCR(buf, colon + 1, lineEnd));
-      if (name.length === 0) throw new StompFrameError(`empty header name in ${this.command} frame`);
-      if (name === 'content-length' && contentLength === undefined) contentLength = value;
+      const valueEnd = lineEnd > colon + 1 && text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
+      const name = unescape(text.slice(start, colon));
+      const value = unescape(text.slice(colon + 1, valueEnd));
+      if (name.length === 0) throw new StompFrameError(`empty header name in ${command} frame`);
+      if (contentLength === undefined && name === 'content-length') contentLength = value;
       entries.push([name, value]);
     }
     this.entries = entries;
-    this.bodyLength = this.parseContentLength(contentLength);
-    return bodyStart;
+    return contentLength;
   }
 
   private parseContentLength(value: string | undefined): number {
@@ -319,10 +405,57 @@ export class FrameDecoder {
     if (terminator !== NUL) {
       throw new StompFrameError(`${this.command} frame body is not followed by NUL (content-length ${this.bodyLength} wrong?)`);
     }
-    const frame = new Frame(this.command, this.entries, body);
+    const frame =
+      this.entries !== undefined ? new Frame(this.command, this.entries, body) : Frame.fromWire(this.command, this.head, this.headStart, this.unescape, body);
     this.entries = [];
+    this.head = '';
     this.sink.onFrame(frame);
   }
+}
+
+/**
+ * The header section as one string (one native call; ASCII, the usual case, without UTF-8 decoding),
+ * split afterwards with string searches: in valid UTF-8, LF, CR, ':' and '\\' only stand for themselves.
+ */
+function headText(buf: Buffer, pos: number, end: number): string {
+  const section = new Uint8Array(buf.buffer, buf.byteOffset + pos, end - pos);
+  if (isAscii(section)) return (buf as SliceableBuffer).latin1Slice(pos, end);
+  if (isUtf8(section)) return (buf as SliceableBuffer).utf8Slice(pos, end);
+  throw new StompFrameError('header section is not valid UTF-8');
+}
+
+/** {@link scanHeaderLines} found something the exact parse must look at. */
+const IRREGULAR = null;
+
+/**
+ * Checks the header lines of `text` from `first` without building strings: every line has a name and
+ * a ':', there are at most `maxHeaders`, and every backslash starts one of the `escapes` sequences
+ * (none may occur without escaping). Returns the raw first content-length value (undefined when
+ * there is none), or IRREGULAR for anything else, including a content-length with an escape.
+ * Lines that pass parse without error later: the checks are those of the exact parse.
+ */
+function scanHeaderLines(text: string, first: number, maxHeaders: number, escapes: string | undefined): string | undefined | typeof IRREGULAR {
+  let contentLength: string | undefined;
+  let count = 0;
+  let lineEnd: number;
+  for (let start = first; start < text.length; start = lineEnd + 1) {
+    lineEnd = text.indexOf('\n', start);
+    if (count === maxHeaders) return IRREGULAR;
+    count += 1;
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon > lineEnd) return IRREGULAR;
+    if (contentLength === undefined && colon - start === 14 && text.startsWith('content-length', start)) {
+      contentLength = text.slice(colon + 1, lineEnd > colon + 1 && text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd);
+      if (escapes !== undefined && contentLength.includes('\\')) return IRREGULAR;
+    }
+  }
+  if (escapes !== undefined) {
+    for (let at = text.indexOf('\\', first); at >= 0; at = text.indexOf('\\', at + 2)) {
+      const next = text.charAt(at + 1);
+      if (next === '' || !escapes.includes(next)) return IRREGULAR;
+    }
+  }
+  return contentLength;
 }
 
 /** Index of the blank line that ends the header section (LF LF or LF CR LF), at its first byte. */
@@ -338,8 +471,4 @@ function findHeadEnd(buf: Buffer, from: number, limit: number): number {
     lf = buf.indexOf(LF, lf + 1);
   }
   return -1;
-}
-
-function trimCR(buf: Buffer, start: number, end: number): string {
-  return buf.toString('utf8', start, end > start && buf[end - 1] === CR ? end - 1 : end);
 }

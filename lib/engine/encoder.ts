@@ -11,8 +11,12 @@ export interface EncodeOptions {
   autoContentLength?: boolean;
 }
 
-/** Bodies up to this size are copied into the head buffer: one write beats two for small frames. */
-const INLINE_BODY_MAX = 16 * 1024;
+/**
+ * Bodies up to this size are copied into the head buffer: one write beats two for small frames.
+ * Kept under Node's 4 KiB buffer pool slab: above it every inline copy would allocate a fresh
+ * ArrayBuffer (7 % of the client's CPU with 10 KB bodies, bench/RESULTS.md).
+ */
+export const INLINE_BODY_MAX = 3 * 1024;
 const NUL = Buffer.from([0]);
 
 /**
@@ -25,26 +29,106 @@ export function encodeFrame(frame: Frame, version: StompVersion, options: Encode
   const body = frame.body;
   const withLength =
     body.length > 0 && (options.autoContentLength !== false || frame.header('content-length') !== undefined || body.includes(0));
-  const head = encodeHead(frame.command, frame.entries, version, withLength ? body.length : -1);
+  const head = buildHead(frame.command, frame.entries, version, withLength ? body.length : -1);
   if (body.length > INLINE_BODY_MAX) {
     return [Buffer.from(head, 'utf8'), body, NUL];
   }
-  const headLength = Buffer.byteLength(head, 'utf8');
+  // An all-ASCII head (known while building it) is as long in bytes as in characters, and is written
+  // without UTF-8 encoding or a separate pass to measure it.
+  const ascii = headIsAscii;
+  const headLength = ascii ? head.length : Buffer.byteLength(head, 'utf8');
   const out = Buffer.allocUnsafe(headLength + body.length + 1);
-  out.write(head, 0, 'utf8');
-  body.copy(out, headLength);
+  if (ascii) (out as WritableBuffer).latin1Write(head, 0, headLength);
+  else (out as WritableBuffer).utf8Write(head, 0, headLength);
+  if (body.length > 0) out.set(body, headLength);
   out[out.length - 1] = 0;
   return [out];
 }
 
+/** Node's Buffer writers without `write()`'s argument juggling (present since Node 0.x, not typed). */
+interface WritableBuffer extends Buffer {
+  latin1Write(text: string, offset: number, length: number): number;
+  utf8Write(text: string, offset: number, length: number): number;
+}
+
 /** The command line, the header lines and the blank line, as text. */
 export function encodeHead(command: string, entries: readonly HeaderEntry[], version: StompVersion, contentLength: number): string {
+  return buildHead(command, entries, version, contentLength);
+}
+
+/** Whether the head {@link buildHead} returned last is all ASCII. */
+let headIsAscii = false;
+
+function buildHead(command: string, entries: readonly HeaderEntry[], version: StompVersion, contentLength: number): string {
   const codec = headerCodec(version, command);
   let head = command + '\n';
-  for (const [name, value] of entries) {
+  let ascii = isAscii(command);
+  // On 1.1/1.2 most names and values need no escaping: checked inline, the codec only does the rest.
+  const escaping = codec.escapes !== undefined;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    const name = entry[0];
     if (name === 'content-length') continue;
-    head += codec.escapeName(name) + ':' + codec.escapeValue(value, name) + '\n';
+    const value = entry[1];
+    // The names and values seen last at this position (by far most are the same strings every time:
+    // literals, a reused destination, an object's keys) are known plain ASCII without another scan.
+    const slot = i < SLOTS ? i * 2 : -1;
+    // Same name and value as last time at this position: the line built then is used again.
+    if (slot >= 0 && escaping && seen[slot] === name && seen[slot + 1] === value && lines[i] !== '') {
+      head += lines[i];
+      continue;
+    }
+    let nameKind = !escaping || name.length === 0 ? NEEDS_CODEC : slot >= 0 && seen[slot] === name ? PLAIN_ASCII : remember(slot, name);
+    const wireName = nameKind === NEEDS_CODEC ? codec.escapeName(name) : name;
+    if (nameKind === NEEDS_CODEC) nameKind = isAscii(wireName) ? PLAIN_ASCII : PLAIN;
+    let valueKind = !escaping ? NEEDS_CODEC : slot >= 0 && seen[slot + 1] === value ? PLAIN_ASCII : remember(slot + 1, value);
+    const wireValue = valueKind === NEEDS_CODEC ? codec.escapeValue(value, name) : value;
+    if (valueKind === NEEDS_CODEC) valueKind = isAscii(wireValue) ? PLAIN_ASCII : PLAIN;
+    if (nameKind !== PLAIN_ASCII || valueKind !== PLAIN_ASCII) ascii = false;
+    const line = wireName + ':' + wireValue + '\n';
+    if (slot >= 0) lines[i] = escaping && seen[slot] === name && seen[slot + 1] === value ? line : '';
+    head += line;
   }
   if (contentLength >= 0) head += 'content-length:' + contentLength + '\n';
+  headIsAscii = ascii;
   return head + '\n';
+}
+
+/** Header positions whose last plain-ASCII name and value are remembered. */
+const SLOTS = 16;
+const seen: string[] = new Array<string>(SLOTS * 2).fill('');
+/** The line `name:value\n` last built at each position from the remembered (plain ASCII) name and value. */
+const lines: string[] = new Array<string>(SLOTS).fill('');
+
+/** kind(text), remembering plain-ASCII text at `slot` (when there is one). */
+function remember(slot: number, text: string): number {
+  const result = kind(text);
+  if (result === PLAIN_ASCII && slot >= 0 && text.length <= 256) seen[slot] = text;
+  return result;
+}
+
+const NEEDS_CODEC = 0;
+const PLAIN_ASCII = 1;
+const PLAIN = 2;
+
+/**
+ * NEEDS_CODEC when the text holds a backslash, LF, ':', CR or NUL (what 1.1/1.2 escape or refuse),
+ * else PLAIN_ASCII or PLAIN (non-ASCII): a loop the JIT inlines, since most names and values are short.
+ */
+function kind(text: string): number {
+  let result = PLAIN_ASCII;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x5c) {
+      if (c === 0x5c || c === 0x3a || c === 0x0a || c === 0x0d || c === 0x00) return NEEDS_CODEC;
+    } else if (c > 0x7f) {
+      result = PLAIN;
+    }
+  }
+  return result;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }

@@ -7,6 +7,8 @@ export type HeaderEntry = readonly [name: string, value: string];
 export type HeadersInit = Readonly<Record<string, string | number | boolean | undefined>> | readonly HeaderEntry[];
 
 const EMPTY = Buffer.alloc(0);
+const NO_ENTRIES: readonly HeaderEntry[] = [];
+const CR = 0x0d;
 
 /**
  * One STOMP frame: command, ordered headers and a binary body.
@@ -16,11 +18,13 @@ const EMPTY = Buffer.alloc(0);
  * @see https://stomp.github.io/stomp-specification-1.2.html#Repeated_Header_Entries
  */
 export class Frame {
-  /** Headers in wire order, repeats included. */
-  readonly entries: readonly HeaderEntry[];
   /** The body, always binary; {@link Frame.text} decodes it. */
   readonly body: Buffer;
   private record?: Record<string, string>;
+  /** The headers, once built (always, for a frame built with `new`; on first use, for a decoded one). */
+  #entries: readonly HeaderEntry[] | undefined;
+  /** A decoded frame's header section as received, until #entries is built from it. */
+  #wire: WireHead | undefined;
 
   constructor(
     /** The command, e.g. `MESSAGE`. */
@@ -28,14 +32,42 @@ export class Frame {
     headers: HeadersInit = [],
     body: Buffer | Uint8Array | string = EMPTY,
   ) {
-    this.entries = headerEntries(headers);
+    this.#entries = headerEntries(headers);
     this.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+
+  /**
+   * A frame as the decoder read it: `head` is the header section (command line, then header lines,
+   * each ending with LF) that {@link FrameDecoder} already checked; its lines are parsed only when
+   * {@link Frame.entries} or {@link Frame.headers} is first read, and {@link Frame.header} finds a
+   * header in the text without parsing the others.
+   * @internal
+   */
+  static fromWire(command: string, head: string, headStart: number, unescape: ((text: string) => string) | undefined, body: Buffer): Frame {
+    const frame = new Frame(command, NO_ENTRIES, body);
+    frame.#entries = undefined;
+    frame.#wire = { head, start: headStart, unescape };
+    return frame;
+  }
+
+  /** Headers in wire order, repeats included. */
+  get entries(): readonly HeaderEntry[] {
+    if (this.#entries === undefined) {
+      const wire = this.#wire!;
+      this.#entries = parseHead(wire.head, wire.start, wire.unescape);
+      this.#wire = undefined;
+    }
+    return this.#entries;
   }
 
   /** The first value of header `name`, or `undefined`. */
   header(name: string): string | undefined {
-    for (const [key, value] of this.entries) {
-      if (key === name) return value;
+    const wire = this.#wire;
+    if (wire !== undefined && isPlainName(name)) return findInHead(wire, name);
+    const list = this.entries;
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i];
+      if (entry[0] === name) return entry[1];
     }
     return undefined;
   }
@@ -63,6 +95,11 @@ export class Frame {
     return `${this.command} {${shown.join(', ')}} (${this.body.length} bytes)`;
   }
 
+  /** JSON as before the headers became lazy: command, entries, body. */
+  toJSON(): { command: string; entries: readonly HeaderEntry[]; body: Buffer } {
+    return { command: this.command, entries: this.entries, body: this.body };
+  }
+
   /** What console.log and util.inspect show: the masked summary, so logging a CONNECT frame leaks nothing. */
   [inspect.custom](): string {
     return `Frame ${this.toString()}`;
@@ -76,6 +113,62 @@ export function headerEntries(headers: HeadersInit): HeaderEntry[] {
   for (const key of Object.keys(headers)) {
     const value = (headers as Record<string, unknown>)[key];
     if (value !== undefined) entries.push([key, String(value)]);
+  }
+  return entries;
+}
+
+/** A decoded header section (command line, header lines each ending with LF), checked by the decoder. */
+interface WireHead {
+  readonly head: string;
+  /** Where the first header line starts; the character before it is always LF. */
+  readonly start: number;
+  /** Unescaping of names and values, undefined when the version (or command) has none. */
+  readonly unescape: ((text: string) => string) | undefined;
+}
+
+/**
+ * Finds `name` in unparsed header text: the first line that starts with `name:`. For a name without
+ * backslash, colon, CR or LF the wire form and the unescaped form are the same text.
+ */
+function findInHead(wire: WireHead, name: string): string | undefined {
+  const head = wire.head;
+  const key = lineKey(name);
+  const at = head.indexOf(key, wire.start - 1);
+  if (at < 0) return undefined;
+  const valueStart = at + key.length;
+  let valueEnd = head.indexOf('\n', valueStart);
+  if (valueEnd > valueStart && head.charCodeAt(valueEnd - 1) === CR) valueEnd -= 1;
+  const raw = head.slice(valueStart, valueEnd);
+  return wire.unescape === undefined ? raw : wire.unescape(raw);
+}
+
+/** A name whose wire form is itself on every version: no backslash, colon, CR or LF, not empty. */
+function isPlainName(name: string): boolean {
+  return name.length > 0 && !/[\\:\r\n]/.test(name);
+}
+
+/** `\nname:`, the start of a header line, for the names asked for most (a few hundred at most). */
+const LINE_KEYS = new Map<string, string>();
+function lineKey(name: string): string {
+  let key = LINE_KEYS.get(name);
+  if (key === undefined) {
+    key = `\n${name}:`;
+    if (LINE_KEYS.size < 512) LINE_KEYS.set(name, key);
+  }
+  return key;
+}
+
+/** The header lines of a decoded section, which the decoder checked: each has a ':' and valid escapes. */
+function parseHead(head: string, start: number, unescape: ((text: string) => string) | undefined): HeaderEntry[] {
+  const entries: HeaderEntry[] = [];
+  let lineEnd: number;
+  for (let from = start; from < head.length; from = lineEnd + 1) {
+    lineEnd = head.indexOf('\n', from);
+    const colon = head.indexOf(':', from);
+    const valueEnd = lineEnd > colon + 1 && head.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
+    const name = head.slice(from, colon);
+    const value = head.slice(colon + 1, valueEnd);
+    entries.push(unescape === undefined ? [name, value] : [unescape(name), unescape(value)]);
   }
   return entries;
 }

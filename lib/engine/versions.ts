@@ -22,11 +22,14 @@ export interface HeaderCodec {
   escapeValue(value: string, name: string): string;
   /** Text from a wire header name or value; throws on an undefined escape sequence. */
   unescape(text: string): string;
+  /** The characters that may follow a backslash on the wire (`\\nc` on 1.1); undefined when nothing is escaped. */
+  readonly escapes?: string;
 }
 
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', ':': '\\c', '\r': '\\r' };
-const UNESCAPES_11: Record<string, string> = { '\\\\': '\\', '\\n': '\n', '\\c': ':' };
-const UNESCAPES_12: Record<string, string> = { ...UNESCAPES_11, '\\r': '\r' };
+// Null-prototype maps: a lookup never reaches Object.prototype.
+const UNESCAPES_11: Record<string, string> = Object.assign(Object.create(null), { '\\\\': '\\', '\\n': '\n', '\\c': ':' });
+const UNESCAPES_12: Record<string, string> = Object.assign(Object.create(null), UNESCAPES_11, { '\\r': '\r' });
 
 function unencodable(what: string, reason: string): StompFrameError {
   return new StompFrameError(`${what} ${reason}`, StompErrorCode.Unencodable);
@@ -37,29 +40,62 @@ function checkName(name: string): void {
 }
 
 /**
+ * Whether `text` holds none of the characters 1.1 or 1.2 escape or refuse (backslash, LF, ':', CR,
+ * NUL). A loop the JIT inlines: most names and values are short and need nothing.
+ */
+function plain(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x5c && (c === 0x5c || c === 0x3a || c === 0x0a || c === 0x0d || c === 0x00)) return false;
+  }
+  return true;
+}
+
+/**
  * Escaping codec of 1.1 (`\\ \n \c`) and 1.2 (also `\r`). What the version cannot escape is refused:
  * NUL always, and CR on 1.1, where a reader would take a trailing CR for part of the line end.
  */
 function escapingCodec(special: RegExp, specialAll: RegExp, refused: RegExp, unescapes: Record<string, string>): HeaderCodec {
-  const escape = (text: string, what: string): string => {
-    if (refused.test(text)) throw unencodable(what, `contains ${text.includes('\0') ? 'NUL' : 'CR'}, which this STOMP version cannot carry`);
+  const escapes = Object.keys(unescapes)
+    .map((seq) => seq[1])
+    .join('');
+  // Most names and values need nothing: plain() decides that, and the description for an error is
+  // only built when there is one.
+  const escape = (text: string, what: () => string): string => {
+    if (refused.test(text)) throw unencodable(what(), `contains ${text.includes('\0') ? 'NUL' : 'CR'}, which this STOMP version cannot carry`);
     return special.test(text) ? text.replace(specialAll, (c) => ESCAPES[c]) : text;
   };
+  let lastEscaped = '';
+  let lastUnescaped = '';
   return {
+    escapes,
     escapeName(name) {
       checkName(name);
-      return escape(name, `header name ${JSON.stringify(name)}`);
+      return plain(name) ? name : escape(name, () => `header name ${JSON.stringify(name)}`);
     },
-    escapeValue: (value, name) => escape(value, `the value of header ${JSON.stringify(name)}`),
+    escapeValue: (value, name) => (plain(value) ? value : escape(value, () => `the value of header ${JSON.stringify(name)}`)),
     unescape(text) {
-      if (!text.includes('\\')) return text;
-      return text.replace(/\\(.?)/gs, (seq) => {
-        const plain = unescapes[seq];
-        if (plain === undefined) {
+      let at = text.indexOf('\\');
+      if (at < 0) return text;
+      // The last result is kept: ActiveMQ sends the same escaped id twice per MESSAGE (message-id, ack).
+      if (text === lastEscaped) return lastUnescaped;
+      // A loop, not a regex with a callback (or replaceAll): 3-5x faster on such ids.
+      let out = '';
+      let from = 0;
+      while (at >= 0) {
+        const seq = text.slice(at, at + 2);
+        const replacement = unescapes[seq];
+        if (replacement === undefined) {
           throw new StompFrameError(`undefined escape sequence ${JSON.stringify(seq)} in header text ${JSON.stringify(text)}`);
         }
-        return plain;
-      });
+        out += text.slice(from, at) + replacement;
+        from = at + 2;
+        at = text.indexOf('\\', from);
+      }
+      if (from < text.length) out += text.slice(from);
+      lastEscaped = text;
+      lastUnescaped = out;
+      return out;
     },
   };
 }

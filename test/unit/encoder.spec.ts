@@ -1,4 +1,4 @@
-import { encodeFrame, type EncodeOptions } from '../../lib/engine/encoder';
+import { INLINE_BODY_MAX, encodeFrame, type EncodeOptions } from '../../lib/engine/encoder';
 import { Frame, type HeaderEntry } from '../../lib/engine/frame';
 import { STOMP_VERSIONS } from '../../lib/engine/versions';
 import { decodeChunks } from '../vectors/bytes';
@@ -79,9 +79,7 @@ describe('encodeFrame content-length', () => {
 });
 
 describe('encodeFrame buffers', () => {
-  const KIB16 = 16 * 1024;
-
-  it.each([0, 1, 100, KIB16 - 1, KIB16])('a body of %i bytes comes back inline in one buffer', (size) => {
+  it.each([0, 1, 100, INLINE_BODY_MAX - 1, INLINE_BODY_MAX])('a body of %i bytes comes back inline in one buffer', (size) => {
     const frame = new Frame('SEND', [['destination', '/q']], Buffer.alloc(size, 0x61));
     const out = encodeFrame(frame, '1.2');
     expect(out).toHaveLength(1);
@@ -89,7 +87,7 @@ describe('encodeFrame buffers', () => {
     expect(out[0][out[0].length - 1]).toBe(0);
   });
 
-  it.each([KIB16 + 1, 1024 * 1024])('a body of %i bytes comes back as [head, body, NUL] without copying the body', (size) => {
+  it.each([INLINE_BODY_MAX + 1, 16 * 1024, 1024 * 1024])('a body of %i bytes comes back as [head, body, NUL] without copying the body', (size) => {
     const body = Buffer.alloc(size, 0x62);
     const frame = new Frame('SEND', [['destination', '/queue/ü']], body);
     const out = encodeFrame(frame, '1.2');

@@ -1,0 +1,51 @@
+/** The byte streams of the codec workload, shared by bench/peers/codec.ts and bench/tools/verify-codec.ts. */
+
+const CHUNK = 64 * 1024;
+
+export interface Stream {
+  chunks: Buffer[];
+  frames: number;
+  bodyBytes: number;
+  totalBytes: number;
+}
+
+/** The MESSAGE stream, as a broker (ActiveMQ-style ids with escaped colons, STOMP 1.2) would send it. */
+export function messageStream(n: number): Stream {
+  const parts: Buffer[] = [];
+  let bodyBytes = 0;
+  const small = Buffer.alloc(100, 'a');
+  const medium = Buffer.alloc(1024, 'b');
+  const large = Buffer.alloc(1024 * 1024, 'c');
+  for (let i = 0; i < n; i++) {
+    const body = i % 25_000 === 12_345 ? large : i % 2 === 0 ? small : medium;
+    const withLength = body !== medium;
+    let head =
+      'MESSAGE\n' +
+      'destination:/queue/bench.codec\n' +
+      `message-id:ID\\cbench-host-40123-1764170000000-1\\c1\\c1\\c1\\c${i}\n` +
+      'subscription:sub-0\n' +
+      `ack:ID\\cbench-host-40123-1764170000000-1\\c1\\c1\\c1\\c${i}\n` +
+      'content-type:application/json\n' +
+      'persistent:true\n' +
+      'priority:4\n' +
+      `timestamp:${1764170000000 + i}\n` +
+      'expires:0\n';
+    head += withLength ? `content-length:${body.length}\n\n` : 'x-bench:1\n\n';
+    parts.push(Buffer.from(head, 'utf8'), body, Buffer.from([0]));
+    bodyBytes += body.length;
+  }
+  const all = Buffer.concat(parts);
+  const chunks: Buffer[] = [];
+  for (let off = 0; off < all.length; off += CHUNK) chunks.push(all.subarray(off, Math.min(all.length, off + CHUNK)));
+  return { chunks, frames: n, bodyBytes, totalBytes: all.length };
+}
+
+export function bigStream(): Stream {
+  const body = Buffer.alloc(8 * 1024 * 1024, 'd');
+  const head = Buffer.from(`MESSAGE\ndestination:/queue/big\nmessage-id:m-1\nsubscription:s\ncontent-length:${body.length}\n\n`);
+  const all = Buffer.concat([head, body, Buffer.from([0])]);
+  const chunks: Buffer[] = [];
+  for (let off = 0; off < all.length; off += CHUNK) chunks.push(all.subarray(off, Math.min(all.length, off + CHUNK)));
+  return { chunks, frames: 1, bodyBytes: body.length, totalBytes: all.length };
+}
+
