@@ -106,12 +106,14 @@ describe.each(REAL)('broker crash on $name', (broker) => {
   it('fails an RPC in flight at a crash at once, and app.close() with the broker down returns', async () => {
     const rpc = `/queue/${uniqueName('crash-rpc')}`;
     const entered = new Inbox<true>();
+    // Released only after close() returned: the handler outlives both the broker and shutdownTimeout.
+    const release = new Inbox<true>();
     @Controller()
     class Slow {
       @MessagePattern(rpc)
       async answer(): Promise<string> {
         entered.push(true);
-        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        await release.next(60_000).catch(() => undefined);
         return 'late';
       }
     }
@@ -126,6 +128,7 @@ describe.each(REAL)('broker crash on $name', (broker) => {
     const rpcFailedMs = performance.now() - stoppedAt;
     const closeStarted = performance.now();
     await within(app.close(), 30_000, 'app.close() with the broker down');
+    release.push(true);
     await within(ctx.close(), 30_000, 'client close with the broker down');
     const closeMs = performance.now() - closeStarted;
     report(`restart during RPC and close ${name}`, { rpc_failed_after_stop_ms: Math.round(rpcFailedMs), close_with_broker_down_ms: Math.round(closeMs), rpc_error: (error as Error).name });
