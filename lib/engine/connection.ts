@@ -19,6 +19,7 @@ import type { ConnectionListener, ListenerEvent } from './listener';
 import { RECONNECT_FOREVER, resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options';
 import { SettlementTracker } from './settlement-tracker';
 import { openSocket } from './socket';
+import { TickWriter } from './tick-writer';
 import { acceptedVersions, type StompVersion } from './versions';
 
 /** Acknowledgement modes of SUBSCRIBE. */
@@ -120,10 +121,9 @@ export class StompConnection {
   private hadSession = false;
   private lastFrame: Frame | undefined;
   private lastRead = 0;
-  private lastWrite = 0;
+  private readonly writer = new TickWriter();
   private sequence = 0;
   private drained: Promise<void> | null = null;
-  private corked = false;
   private currentEndpoint: Endpoint | null = null;
 
   constructor(options: ConnectionOptions = {}) {
@@ -369,7 +369,7 @@ export class StompConnection {
     this.currentEndpoint = endpoint;
     this.decoder.reset();
     this.decoder.setVersion('1.0');
-    this.lastRead = this.lastWrite = performance.now();
+    this.lastRead = this.writer.lastWriteAt = performance.now();
     socket.on('data', (chunk: Buffer) => {
       if (socket !== this.socket) return;
       this.lastRead = performance.now();
@@ -467,7 +467,7 @@ export class StompConnection {
     const socket = this.socket;
     this.heartbeat = new HeartbeatMonitor(this.heartbeats, this.options.heartbeatReceiveScale, {
       lastReadAt: () => this.lastRead,
-      lastWriteAt: () => this.lastWrite,
+      lastWriteAt: () => this.writer.lastWriteAt,
       sendHeartbeat: () => this.writeRaw([EOL]),
       onTimeout: () => {
         if (socket === null || socket !== this.socket) return;
@@ -529,20 +529,7 @@ export class StompConnection {
   }
 
   private writeRaw(chunks: Buffer[]): boolean {
-    const socket = this.socket!;
-    if (!this.corked) {
-      // Frames written in one tick leave in one segment: fewer syscalls, and no Nagle-sized gaps.
-      this.corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        socket.uncork();
-      });
-    }
-    let flowing = true;
-    for (const chunk of chunks) flowing = socket.write(chunk);
-    this.lastWrite = performance.now();
-    return flowing;
+    return this.writer.write(this.socket!, chunks);
   }
 
   /**

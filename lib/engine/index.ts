@@ -14,3 +14,4 @@ export * from './listeners/waiting-listener';
 export * from './options';
 export * from './versioned-connections';
 export * from './versions';
+export * from './tick-writer';

@@ -6,6 +6,7 @@ import {
   StompError,
   StompErrorCode,
   STOMP_VERSIONS,
+  TickWriter,
   encodeFrame,
   type AckMode,
   type DecoderLimits,
@@ -77,11 +78,10 @@ export class BrokerSession implements SubscriptionOwner {
   private transactionFrames = 0;
   private heartbeat: HeartbeatMonitor | null = null;
   private lastRead = performance.now();
-  private lastWrite = performance.now();
+  private readonly writer = new TickWriter();
   private delivered = 0;
   private ended = false;
   private released = false;
-  private corked = false;
   private readonly connectTimer: NodeJS.Timeout;
 
   constructor(
@@ -211,7 +211,7 @@ export class BrokerSession implements SubscriptionOwner {
   private startHeartbeats(intervals: HeartbeatIntervals): void {
     this.heartbeat = new HeartbeatMonitor(intervals, CLIENT_SILENCE_FACTOR, {
       lastReadAt: () => this.lastRead,
-      lastWriteAt: () => this.lastWrite,
+      lastWriteAt: () => this.writer.lastWriteAt,
       sendHeartbeat: () => this.writeChunks([EOL]),
       onTimeout: () => this.destroy(),
     });
@@ -425,19 +425,7 @@ export class BrokerSession implements SubscriptionOwner {
   }
 
   private writeChunks(chunks: Buffer[]): void {
-    const socket = this.socket;
-    if (!socket.writable) return;
-    if (!this.corked) {
-      // Frames written in one tick leave in one segment.
-      this.corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        socket.uncork();
-      });
-    }
-    for (const chunk of chunks) socket.write(chunk);
-    this.lastWrite = performance.now();
+    if (this.socket.writable) this.writer.write(this.socket, chunks);
   }
 }
 
