@@ -14,7 +14,7 @@ import { NestFactory } from '@nestjs/core';
 import { ClientRMQ, ClientTCP, EventPattern, MessagePattern, Payload, Transport, type ClientProxy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { ClientStomp, ServerStomp } from '../../lib/nest';
-import { main, num, parseArgs, percentile, profiled, report, str } from '../support/child';
+import { main, num, parseArgs, latencyFigures, profiled, report, str } from '../support/child';
 import { endpointOf } from '../support/endpoints';
 import { resolvePeersFromBench } from '../support/nest-peers';
 
@@ -141,16 +141,7 @@ main(async () => {
   await profiled(() => run(n, true));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
-  latencies.sort((a, b) => a - b);
   await client.close();
   await app.close();
-  report({
-    n,
-    seconds,
-    reqPerSec: n / seconds,
-    p50Us: percentile(latencies, 50),
-    p99Us: percentile(latencies, 99),
-    meanUs: latencies.reduce((a, b) => a + b, 0) / latencies.length,
-    cpuUsPerReq: (cpu.user + cpu.system) / n,
-  });
+  report({ ...latencyFigures(latencies, n, seconds), cpuUsPerReq: (cpu.user + cpu.system) / n });
 });

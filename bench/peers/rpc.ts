@@ -5,7 +5,7 @@
  * the other, for latency), and matches replies by correlation id. Both in this process.
  */
 import { connectPeer } from './clients';
-import { main, num, parseArgs, percentile, report, str } from '../support/child';
+import { main, num, parseArgs, latencyFigures, report, str } from '../support/child';
 import { endpointOf } from '../support/endpoints';
 
 main(async () => {
@@ -58,14 +58,6 @@ main(async () => {
   const t0 = process.hrtime.bigint();
   await run(n, true);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  latencies.sort((a, b) => a - b);
   await Promise.all([requester.close(), responder.close()]);
-  report({
-    n,
-    seconds,
-    reqPerSec: n / seconds,
-    p50Us: percentile(latencies, 50),
-    p99Us: percentile(latencies, 99),
-    meanUs: latencies.reduce((a, b) => a + b, 0) / latencies.length,
-  });
+  report(latencyFigures(latencies, n, seconds));
 });

@@ -102,6 +102,19 @@ export async function until(check: () => boolean, everyMs = 2): Promise<void> {
   while (!check()) await sleep(everyMs);
 }
 
+/** Rate and latency figures of a request/response run: sorts `latencies` (µs) in place. */
+export function latencyFigures(latencies: number[], n: number, seconds: number): Record<string, number> {
+  latencies.sort((a, b) => a - b);
+  return {
+    n,
+    seconds,
+    reqPerSec: n / seconds,
+    p50Us: percentile(latencies, 50),
+    p99Us: percentile(latencies, 99),
+    meanUs: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+  };
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
