@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import type { Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import {
   RECONNECT_FOREVER,
   brokerProduct,
@@ -12,6 +12,7 @@ import {
   StompUsageError,
   type ConnectionOptions,
   type Frame,
+  type SendOptions,
 } from '../engine';
 import { CORRELATION_ID_HEADER, DEFAULT_RECONNECT_WAIT, DEFAULT_REQUEST_TIMEOUT, REPLY_TO_HEADER } from './constants';
 import { frameTraceListener } from './frame-trace.listener';
@@ -44,6 +45,8 @@ export interface ClientStompOptions extends ConnectionOptions {
   /** Turns a decoded reply body into the response. @default the body as decoded by content-type */
   deserializer?: { deserialize(value: unknown, options?: { frame?: Frame }): unknown };
 }
+
+const NO_HEADERS: Record<string, string> = {};
 
 interface PendingRequest {
   callback: (packet: WritePacket) => void;
@@ -129,9 +132,45 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     await connection?.disconnect();
   }
 
-  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    await this.write(packet, {}, this.options.confirm ?? false);
-    return undefined as T;
+  /**
+   * Sends the event at once and returns its outcome, as Nest's `emit` does, without the `defer`,
+   * `mergeMap` and `connectable` Nest builds around every call (most of the client's garbage per
+   * event: bench/RESULTS.md). The Observable emits `undefined` and completes once the frame was
+   * written (or confirmed, with `confirm`), or errors; unlike Nest's, a late subscriber still hears
+   * the outcome.
+   */
+  override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit(pattern, data);
+    const outcome = this.dispatchEvent<TResult>(this.packetOf(pattern, data));
+    // Nobody has to subscribe: a failure nobody listens to must not become an unhandled rejection.
+    outcome.catch(() => undefined);
+    return new Observable<TResult>((subscriber) => {
+      outcome.then(
+        (value) => {
+          subscriber.next(value);
+          subscriber.complete();
+        },
+        (error: unknown) => subscriber.error(error),
+      );
+    });
+  }
+
+  /**
+   * A request whose reply comes back through `reply-to`; cold, like Nest's `send` (each subscription
+   * sends once, unsubscribing stops waiting), without Nest's per-call `defer` and `mergeMap`.
+   */
+  override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    if (pattern === null || pattern === undefined || data === null || data === undefined) return super.send(pattern, data);
+    return new Observable<TResult>((observer) => this.publish(this.packetOf(pattern, data), this.createObserver(observer)));
+  }
+
+  /** Nest 12 builds packets through its dispatch hook; Nest 11 has neither. */
+  private packetOf(pattern: unknown, data: unknown): ReadPacket {
+    return typeof this.createPacket === 'function' ? this.createPacket(pattern, data) : { pattern, data };
+  }
+
+  protected dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    return this.write(packet, NO_HEADERS, this.options.confirm ?? false) as Promise<unknown> as Promise<T>;
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -146,16 +185,27 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   }
 
   /** Encodes and sends one message, waiting for a reconnect (up to `reconnectWait`) when down. */
-  private async write(packet: ReadPacket, headers: Record<string, string>, receipt: boolean): Promise<void> {
-    const destination = this.normalizePattern(packet.pattern);
-    if (typeof packet.pattern !== 'string' || destination.length === 0) {
-      throw new StompUsageError(`STOMP patterns are destinations such as '/queue/orders'; got ${JSON.stringify(packet.pattern)}`);
+  private write(packet: ReadPacket, headers: Record<string, string>, receipt: boolean): Promise<void> {
+    let destination: string;
+    let options: SendOptions;
+    let body: string | Buffer;
+    try {
+      destination = this.normalizePattern(packet.pattern);
+      if (typeof packet.pattern !== 'string' || destination.length === 0) {
+        throw new StompUsageError(`STOMP patterns are destinations such as '/queue/orders'; got ${JSON.stringify(packet.pattern)}`);
+      }
+      const serialized = (this.serializer as Required<ClientStompOptions>['serializer']).serialize(packet.data);
+      const record = serialized instanceof StompRecord ? serialized : undefined;
+      const payload = encodePayload(record === undefined ? serialized : record.data, record?.options.contentType);
+      body = payload.body;
+      options = { contentType: payload.contentType, headers: record === undefined ? headers : { ...record.toHeaders(), ...headers }, receipt };
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const serialized = (this.serializer as Required<ClientStompOptions>['serializer']).serialize(packet.data);
-    const record = serialized instanceof StompRecord ? serialized : new StompRecord(serialized);
-    const payload = encodePayload(record.data, record.options.contentType);
-    const connection = await this.whenConnected();
-    await connection.send(destination, payload.body, { contentType: payload.contentType, headers: { ...record.toHeaders(), ...headers }, receipt });
+    const connection = this.connection;
+    // Connected (the common case): no extra Promise turn before the frame is written.
+    if (connection !== null && connection.isConnected()) return connection.send(destination, body, options);
+    return this.whenConnected().then((ready) => ready.send(destination, body, options));
   }
 
   private async whenConnected(): Promise<StompConnection> {

@@ -1,5 +1,5 @@
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { lastValueFrom, type Observable } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import {
   RECONNECT_FOREVER,
   StompConnection,
@@ -189,9 +189,10 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     let failed = false;
     try {
       const data = await this.deserializer.deserialize(decodePayload(frame), { channel: destination, frame } as never);
-      const result$ = this.transformToObservable(await handler(data, context)) as Observable<unknown>;
-      if (handler.isEventHandler) await lastValueFrom(result$, { defaultValue: undefined });
-      else failed = await this.reply(connection, frame, result$);
+      // Without interceptors Nest's handler resolves to the plain result: no Observable is made for it.
+      const result: unknown = await handler(data, context);
+      if (!handler.isEventHandler) failed = await this.reply(connection, frame, result);
+      else if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
     } catch (error) {
       failed = true;
       this.logger.error(`handler for ${destination} failed: ${describe(error)}`);
@@ -204,9 +205,10 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
    * Sends the handler's answers to `reply-to`, holding one back so the last goes out as `final`:
    * a single answer is one plain reply that any STOMP requester understands. Sends are chained, so
    * replies leave in order. Resolves with whether the handler failed without anyone to tell (no
-   * `reply-to`); rejects when a reply could not be sent.
+   * `reply-to`); rejects when a reply could not be sent. A result that is not an Observable is the
+   * one `final` answer.
    */
-  private reply(connection: StompConnection, request: Frame, result$: Observable<unknown>): Promise<boolean> {
+  private reply(connection: StompConnection, request: Frame, result: unknown): Promise<boolean> {
     const replyTo = request.header(REPLY_TO_HEADER);
     const correlationId = request.header(CORRELATION_ID_HEADER);
     const send = async (status: ReplyStatus, value?: unknown): Promise<void> => {
@@ -219,6 +221,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
       if (correlationId !== undefined) headers[CORRELATION_ID_HEADER] = correlationId;
       await connection.send(replyTo, payload.body, { contentType: payload.contentType, headers });
     };
+    if (!isObservable(result)) return send('final', result).then(() => false);
     return new Promise<boolean>((resolve, reject) => {
       let sent: Promise<void> = Promise.resolve();
       let held: { value: unknown } | undefined;
@@ -229,7 +232,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
         if (held) enqueue('next', held.value);
         held = undefined;
       };
-      result$.subscribe({
+      result.subscribe({
         next: (value) => {
           flushHeld();
           held = { value };

@@ -73,6 +73,43 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect(answers).toEqual(Array.from({ length: 100 }, (_, i) => i * 2));
   });
 
+  it('emits at once with its outcome kept for late subscribers, and sends a request per subscription', async () => {
+    const events = `/queue/${uniqueName('hot')}`;
+    const rpc = `/queue/${uniqueName('cold')}`;
+    const seen = new Inbox<unknown>();
+    const asked = new Inbox<number>();
+    @Controller()
+    class HotAndCold {
+      @EventPattern(events)
+      event(@Payload() data: unknown): void {
+        seen.push(data);
+      }
+      @MessagePattern(rpc)
+      answer(@Payload() n: number): number {
+        asked.push(n);
+        return n + 1;
+      }
+    }
+    await startServer(broker, [HotAndCold]);
+    const { client } = await startClient(broker, { confirm: true });
+    // emit: sent without a subscriber; one subscribing after the RECEIPT still hears it completed
+    const emitted = client.emit(events, { n: 1 });
+    expect(await seen.next()).toEqual({ n: 1 });
+    await expect(lastValueFrom(emitted, { defaultValue: 'no value' })).resolves.toBeUndefined();
+    // a failed emit nobody subscribed to is no unhandled rejection; a later subscriber gets the error
+    const refused = client.emit(events, { n: 10n });
+    await expect(lastValueFrom(client.emit(events, { n: 2 }), { defaultValue: undefined })).resolves.toBeUndefined();
+    await expect(lastValueFrom(refused)).rejects.toMatchObject({ name: 'StompUsageError' });
+    expect(await seen.next()).toEqual({ n: 2 });
+    // send: nothing leaves before a subscription, and each subscription asks once
+    const request = client.send<number>(rpc, 1);
+    expect(await firstValueFrom(client.send<number>(rpc, 5))).toBe(6);
+    expect(await asked.next()).toBe(5);
+    expect(await Promise.all([firstValueFrom(request), firstValueFrom(request)])).toEqual([2, 2]);
+    expect(await asked.take(2)).toEqual([1, 1]);
+    expect(asked.pending).toEqual([]);
+  });
+
   it('fails a request cleanly when no reply comes in time, and drops the late reply', async () => {
     const slow = `/queue/${uniqueName('rpc-slow')}`;
     const release = new Inbox<true>();
