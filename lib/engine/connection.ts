@@ -291,7 +291,7 @@ export class StompConnection {
     this.state = 'connecting';
     this.emit('onConnecting', [endpoint.host, endpoint.port]);
     const timeoutMs = this.options.timeout * 1000;
-    const socket = await openSocket(endpoint, { ...this.options, timeoutMs });
+    const socket = await openSocket(endpoint, { ...this.options, timeoutMs }, (from, chunk) => this.onData(from, chunk));
     if (this.stopRequested) {
       socket.destroy();
       throw new StompConnectionError('connect cancelled by disconnect()', StompErrorCode.NotConnected);
@@ -370,19 +370,20 @@ export class StompConnection {
     this.decoder.reset();
     this.decoder.setVersion('1.0');
     this.lastRead = this.writer.lastWriteAt = performance.now();
-    socket.on('data', (chunk: Buffer) => {
-      if (socket !== this.socket) return;
-      this.lastRead = performance.now();
-      try {
-        this.decoder.push(chunk);
-      } catch (error) {
-        this.fail(socket, error instanceof StompError ? error : new StompFrameError(String(error)));
-      }
-    });
     socket.on('error', (error) => {
       if (socket === this.socket) this.emit('onConnectionError', new StompConnectionError(`socket error: ${error.message}`, StompErrorCode.Connection, { cause: error }));
     });
     socket.on('close', () => this.onSocketClosed(socket));
+  }
+
+  private onData(socket: Socket, chunk: Buffer): void {
+    if (socket !== this.socket) return;
+    this.lastRead = performance.now();
+    try {
+      this.decoder.push(chunk);
+    } catch (error) {
+      this.fail(socket, error instanceof StompError ? error : new StompFrameError(String(error)));
+    }
   }
 
   /** Drops a socket after a protocol violation, reporting why. */

@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
 import type { Endpoint } from './endpoints';
@@ -16,11 +16,12 @@ export interface SocketSettings {
 
 /**
  * Opens a TCP (or TLS, when the endpoint or the settings ask for it) socket and resolves once it
- * is ready to write: connected, and for TLS with the certificate verified.
+ * is ready to write: connected, and for TLS with the certificate verified. Everything read is
+ * passed to `onData`.
  * @throws {StompTimeoutError} when it takes longer than `timeoutMs`.
  * @throws {StompConnectionError} on any socket or TLS error, with it as `cause`.
  */
-export function openSocket(endpoint: Endpoint, settings: SocketSettings): Promise<Socket> {
+export function openSocket(endpoint: Endpoint, settings: SocketSettings, onData: (socket: Socket, chunk: Buffer) => void): Promise<Socket> {
   const useTls = endpoint.tls || settings.tls !== undefined;
   const base = {
     host: endpoint.host,
@@ -33,7 +34,8 @@ export function openSocket(endpoint: Endpoint, settings: SocketSettings): Promis
   };
   const socket = useTls
     ? tlsConnect({ ...base, ...settings.tls, servername: settings.tls?.servername ?? (isIP(endpoint.host) ? undefined : endpoint.host) })
-    : netConnect(base);
+    : netConnect({ ...base, onread: readInto((chunk) => onData(socket, chunk)) });
+  if (useTls) socket.on('data', (chunk: Buffer) => onData(socket, chunk));
   const readyEvent = useTls ? 'secureConnect' : 'connect';
   const where = formatEndpoint(endpoint);
   return new Promise<Socket>((resolve, reject) => {
@@ -55,4 +57,22 @@ export function openSocket(endpoint: Endpoint, settings: SocketSettings): Promis
     socket.once('error', fail);
     socket.once(readyEvent, ready);
   });
+}
+
+const READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Plain TCP reads go into one buffer per socket and straight to `onData`, past the Readable stream
+ * ('data' events, a fresh buffer per read): 12 % less client CPU per message where the broker sends
+ * a segment per message (RabbitMQ, bench/RESULTS.md). What is read is copied out, small reads from
+ * Node's buffer pool, since the decoder keeps slices of it.
+ */
+function readInto(onData: (chunk: Buffer) => void): OnReadOpts {
+  return {
+    buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
+    callback: (length, buffer) => {
+      onData(Buffer.from(buffer.subarray(0, length)));
+      return true;
+    },
+  };
 }
