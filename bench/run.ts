@@ -75,6 +75,15 @@ function die(message: string): never {
 
 // ------------------------------------------------------------------------------------------ cells
 
+/**
+ * Messages, events and requests every peer first sends untimed, so that V8's (and the broker's) JIT
+ * has warmed up and what is measured is the steady state: without it the first ~1,500 round trips
+ * held most of the Node clients' 2–5 ms p99 (bench/RESULTS.md).
+ */
+function warmups(quick: boolean): { throughput: number; emit: number; rpc: number } {
+  return { throughput: quick ? 100 : 5_000, emit: quick ? 50 : 5_000, rpc: quick ? 20 : 2_000 };
+}
+
 /** ours; a comparison peer; the raw ceiling; a reference that is not a peer (Nest TCP: no broker). */
 type Role = 'ours' | 'peer' | 'ceiling' | 'reference';
 
@@ -166,6 +175,7 @@ function cells(options: Options): Cell[] {
 
   // 1. engine throughput --------------------------------------------------------------------------
   const tputN = count(50_000, 500);
+  const warm = warmups(q);
   const matrix: Array<[BrokerName, number, string]> = q
     ? [
         ['rabbitmq', 100, 'auto'],
@@ -173,20 +183,28 @@ function cells(options: Options): Cell[] {
       ]
     : brokers.flatMap((b) => [100, 10_240].flatMap((size) => ['auto', 'client-individual'].map((ack) => [b, size, ack] as [BrokerName, number, string])));
   for (const [broker, size, ack] of matrix) {
-    const args = { broker, n: tputN, body: size, ack, prefetch: 1000 };
+    const args = { broker, n: tputN, body: size, ack, prefetch: 1000, warmup: warm.throughput };
     const timeoutMs = q ? 60_000 : 30_000 + tputN * (size > 1000 ? 4 : 1);
-    const peer = (name: string, role: Role): PeerSpec => ({
+    const peer = (name: string, role: Role, kind = name): PeerSpec => ({
       name,
       role,
       broker,
       timeoutMs,
-      command: (queue) => (name === 'stomp.py' ? py({ op: 'throughput', queue, ...args }) : node('throughput.ts', { peer: name, queue, ...args })),
+      command: (queue) => (kind === 'stomp.py' ? py({ op: 'throughput', queue, ...args }) : node('throughput.ts', { peer: kind, queue, ...args })),
     });
     out.push({
       workload: 'throughput',
       name: `${broker} ${size >= 1024 ? `${size / 1024} KB` : `${size} B`} ack ${ack}, ${tputN} msgs`,
       metrics: [M.mps, M.cpu],
-      peers: [peer('raw', 'ceiling'), peer('ours', 'ours'), peer('stompjs', 'peer'), peer('stompit', 'peer'), peer('stomp.py', 'peer')],
+      peers: [
+        peer('raw', 'ceiling'),
+        // the same minimal client fed one message at a time: what the broker does for any producer that sends message by message
+        peer('raw, a write per message', 'reference', 'raw-each'),
+        peer('ours', 'ours'),
+        peer('stompjs', 'peer'),
+        peer('stompit', 'peer'),
+        peer('stomp.py', 'peer'),
+      ],
     });
   }
 
@@ -200,14 +218,14 @@ function cells(options: Options): Cell[] {
       role,
       broker: transport === 'stomp' || transport === 'stomp-ack' ? broker : undefined,
       timeoutMs: q ? 60_000 : 60_000 + n * 2,
-      command: (queue) => node('nest.ts', { transport, op, n, concurrency, broker, queue }),
+      command: (queue) => node('nest.ts', { transport, op, n, concurrency, broker, queue, warmup: op === 'emit' ? warm.emit : warm.rpc }),
     });
     out.push({
       workload: 'nest',
       name: `${broker}: emit → @EventPattern, ${emitN} events`,
       metrics: [M.mps, M.cpu],
       peers: [
-        { name: 'raw (one-way, ack auto)', role: 'ceiling', broker, timeoutMs: q ? 60_000 : 30_000 + emitN, command: (queue) => node('throughput.ts', { peer: 'raw', broker, queue, n: emitN, body: 100, ack: 'auto' }) },
+        { name: 'raw (one-way, ack auto)', role: 'ceiling', broker, timeoutMs: q ? 60_000 : 30_000 + emitN, command: (queue) => node('throughput.ts', { peer: 'raw', broker, queue, n: emitN, body: 100, ack: 'auto', warmup: warm.emit }) },
         nestPeer('ClientStomp→ServerStomp (ack auto)', 'stomp', 'ours', 'emit', emitN),
         nestPeer('ClientStomp→ServerStomp (client-individual, concurrency 1000)', 'stomp-ack', 'ours', 'emit', emitN),
         nestPeer('Nest RMQ (RabbitMQ AMQP)', 'rmq', 'peer', 'emit', emitN),
@@ -218,15 +236,16 @@ function cells(options: Options): Cell[] {
       [1, seqN, [M.p50, M.p99, M.mean]],
       [100, concN, [M.rps, M.p50, M.p99]],
     ] as Array<[number, number, Metric[]]>) {
-      const stomp = (name: string, role: Role, cap = n): PeerSpec => ({
+      // stompit without TCP_NODELAY pays ~44 ms a round trip: a long warm-up would only cost minutes
+      const stomp = (name: string, role: Role, cap = n, warmup = name === 'stompit' ? Math.min(20, warm.rpc) : warm.rpc): PeerSpec => ({
         name: cap < n ? `${name} (${cap} requests)` : name,
         role,
         broker,
         timeoutMs: q ? 60_000 : 60_000 + cap * (name === 'stompit' ? 60 : 3),
         command: (queue) =>
           name === 'stomp.py'
-            ? py({ op: 'rpc', broker, queue, n: cap, concurrency })
-            : node('rpc.ts', { peer: name === 'raw' ? 'raw-parse' : name === 'ours (engine)' ? 'ours' : name, broker, queue, n: cap, concurrency }),
+            ? py({ op: 'rpc', broker, queue, n: cap, concurrency, warmup })
+            : node('rpc.ts', { peer: name === 'raw' ? 'raw-parse' : name === 'ours (engine)' ? 'ours' : name, broker, queue, n: cap, concurrency, warmup }),
       });
       out.push({
         workload: 'nest',
@@ -584,7 +603,7 @@ async function main(): Promise<void> {
     const start = '<!-- bench:table:start -->';
     const end = '<!-- bench:table:end -->';
     if (!text.includes(start) || !text.includes(end)) die(`bench/RESULTS.md has no ${start} … ${end} markers`);
-    const header = `Run ${runId} (${options.quick ? 'quick' : `${options.reps} repetitions, scale ${options.scale}`}${options.restartBrokers ? ', brokers restarted between workloads' : ''}); machine: ${JSON.stringify(machine)}\n\n`;
+    const header = `Run ${runId} (${options.quick ? 'quick' : `${options.reps} repetitions, scale ${options.scale}, warm-up ${JSON.stringify(warmups(options.quick))}`}${options.restartBrokers ? ', brokers restarted between workloads' : ''}); machine: ${JSON.stringify(machine)}\n\n`;
     writeFileSync(resultsMd, text.slice(0, text.indexOf(start) + start.length) + '\n' + header + markdown + '\n' + text.slice(text.indexOf(end)));
     process.stdout.write('bench: table written to bench/RESULTS.md\n');
   }

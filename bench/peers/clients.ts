@@ -47,9 +47,11 @@ export async function connectPeer(kind: string, endpoint: Endpoint): Promise<Sto
     case 'stompit-nodelay':
       return stompit(endpoint, true);
     case 'raw':
-      return raw(endpoint, false);
+      return raw(endpoint, { parse: false, batched: true });
+    case 'raw-each':
+      return raw(endpoint, { parse: false, batched: false });
     case 'raw-parse':
-      return raw(endpoint, true);
+      return raw(endpoint, { parse: true, batched: true });
     default:
       throw new Error(`unknown STOMP peer ${kind}`);
   }
@@ -185,9 +187,12 @@ async function stompit(endpoint: Endpoint, noDelay: boolean): Promise<StompPeer<
 
 /**
  * The raw client. With `parse`, MESSAGE frames are cut out and their header lines read (what RPC
- * needs: reply-to, correlation-id); without, they are only counted.
+ * needs: reply-to, correlation-id); without, they are only counted. `batched` sends many copies of
+ * a message in 64 KB writes (the ceiling); without, the harness sends one message at a time, each
+ * a pre-encoded frame in its own write (how fast a broker goes for a producer that sends message by
+ * message, with no client work at all).
  */
-async function raw(endpoint: Endpoint, parse: boolean): Promise<StompPeer<RawMessage>> {
+async function raw(endpoint: Endpoint, { parse, batched }: { parse: boolean; batched: boolean }): Promise<StompPeer<RawMessage>> {
   const socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -262,28 +267,39 @@ async function raw(endpoint: Endpoint, parse: boolean): Promise<StompPeer<RawMes
     }
     if (pos < buf.length) rest = Buffer.from(buf.subarray(pos));
   };
-  const batches = new Map<string, Buffer>();
+  const encode = (destination: string, body: Buffer, headers?: Record<string, string>): Buffer => {
+    const extra = headers ? Object.entries(headers).map(([k, v]) => `${k}:${v}\n`).join('') : '';
+    return Buffer.concat([Buffer.from(`SEND\ndestination:${destination}\n${extra}content-length:${body.length}\n\n`), body, Buffer.from([0])]);
+  };
+  // The throughput workloads send copies of one message: encoded once, as a single frame and as a 64 KB batch.
+  const encoded = new Map<string, { frame: Buffer; batch: Buffer; perBatch: number }>();
+  const encodedCopies = (destination: string, body: Buffer): { frame: Buffer; batch: Buffer; perBatch: number } => {
+    const key = `${destination}\0${body.length}`;
+    let copies = encoded.get(key);
+    if (copies === undefined) {
+      const frame = encode(destination, body);
+      const perBatch = Math.max(1, Math.floor((64 * 1024) / frame.length));
+      encoded.set(key, (copies = { frame, batch: Buffer.concat(Array.from({ length: perBatch }, () => frame)), perBatch }));
+    }
+    return copies;
+  };
   const drain = (): Promise<void> => new Promise((resolve) => socket.once('drain', resolve));
+  const sendMany = async (destination: string, body: Buffer, count: number): Promise<void> => {
+    const { frame, batch, perBatch } = encodedCopies(destination, body);
+    let left = count;
+    while (left > 0) {
+      const n = Math.min(perBatch, left);
+      const ok = socket.write(n === perBatch ? batch : batch.subarray(0, n * frame.length));
+      left -= n;
+      if (!ok) await drain();
+    }
+  };
   return {
     send: (destination, body, headers) => {
-      const extra = headers ? Object.entries(headers).map(([k, v]) => `${k}:${v}\n`).join('') : '';
-      const frame = Buffer.concat([Buffer.from(`SEND\ndestination:${destination}\n${extra}content-length:${body.length}\n\n`), body, Buffer.from([0])]);
+      const frame = headers ? encode(destination, body, headers) : encodedCopies(destination, body).frame;
       if (!socket.write(frame)) return drain();
     },
-    sendMany: async (destination, body, count) => {
-      const key = `${destination}\0${body.length}`;
-      let batch = batches.get(key);
-      const frame = Buffer.concat([Buffer.from(`SEND\ndestination:${destination}\ncontent-length:${body.length}\n\n`), body, Buffer.from([0])]);
-      const perBatch = Math.max(1, Math.floor((64 * 1024) / frame.length));
-      if (batch === undefined) batches.set(key, (batch = Buffer.concat(Array.from({ length: perBatch }, () => frame))));
-      let left = count;
-      while (left > 0) {
-        const n = Math.min(perBatch, left);
-        const ok = socket.write(n === perBatch ? batch : batch.subarray(0, n * frame.length));
-        left -= n;
-        if (!ok) await drain();
-      }
-    },
+    sendMany: batched ? sendMany : undefined,
     subscribe: (destination, id, ack, headers, onMessage) =>
       new Promise<void>((resolve) => {
         subscriptions.push({ id, ack, onMessage });

@@ -6,6 +6,7 @@
  *   --transport tcp        Nest's TCP transport, no broker (the floor of the Nest layer)
  *   --op emit  --n N       client.emit → @EventPattern; N events with at most 1,000 in flight
  *   --op rpc   --n N --concurrency C   client.send → @MessagePattern; C requests in flight
+ *   --warmup W  events or requests sent first, untimed
  */
 import 'reflect-metadata';
 import '../support/experiments'; // before lib/nest: BENCH_EXPERIMENT prototypes patch what it loads
@@ -77,7 +78,8 @@ main(async () => {
   ) as unknown as ClientProxy;
   await client.connect();
 
-  let target = Math.min(200, n);
+  const warmup = num(args, 'warmup', Math.min(200, n));
+  let target = warmup;
   if (op === 'emit') {
     const emitAll = async (count: number): Promise<void> => {
       let inflight = 0;
@@ -96,9 +98,10 @@ main(async () => {
         );
       }
     };
-    // warm-up: the first 200 events, then the measured N
-    await emitAll(target);
-    await all;
+    if (warmup > 0) {
+      await emitAll(warmup);
+      await all;
+    }
     handled = 0;
     target = n;
     const again = new Promise<void>((resolve) => (done = resolve));
@@ -135,7 +138,7 @@ main(async () => {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
   };
-  await run(Math.min(50, n), false);
+  await run(warmup, false);
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await profiled(() => run(n, true));

@@ -2,7 +2,8 @@
  * Workload 2, request/response over a STOMP client library (the peers of ClientStomp.send →
  * @MessagePattern): a responder connection answers each request on its `reply-to` with its
  * `correlation-id`; a requester connection sends --n requests, --concurrency at a time (1: one after
- * the other, for latency), and matches replies by correlation id. Both in this process.
+ * the other, for latency), and matches replies by correlation id. Both in this process. --warmup
+ * requests go first, untimed.
  */
 import { connectPeer } from './clients';
 import { main, num, parseArgs, latencyFigures, report, str } from '../support/child';
@@ -54,7 +55,7 @@ main(async () => {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
   };
-  await run(Math.min(50, n), false); // warm-up
+  await run(num(args, 'warmup', Math.min(50, n)), false);
   const t0 = process.hrtime.bigint();
   await run(n, true);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """stomp.py (Debian python3-stomp) driver for the benchmark: the same workloads as the Node peers.
 
-  throughput: --broker --n --body --ack auto|client-individual --queue [--prefetch 1000]
-  rpc:        --broker --n --queue --concurrency 1|K   (requester and responder in this process)
+  throughput: --broker --n --body --ack auto|client-individual --queue [--prefetch 1000] [--warmup W]
+  rpc:        --broker --n --queue --concurrency 1|K [--warmup W]   (requester and responder in this process)
+
+--warmup: messages or requests first sent untimed, as for the Node peers.
 
 Prints one line `@@RESULT {json}` like the Node children (bench/support/child.ts).
 """
@@ -67,6 +69,11 @@ class Counter(stomp.ConnectionListener):
             self.t1 = time.perf_counter()
             self.done.set()
 
+    def expect(self, n):
+        """Starts counting afresh towards `n` messages."""
+        self.n, self.received, self.bytes = n, 0, 0
+        self.done.clear()
+
 
 def throughput(a):
     n, size, ack = int(a['n']), int(a['body']), a['ack']
@@ -87,6 +94,13 @@ def throughput(a):
     receipt.wait(10)
     producer = connect(a['broker'])
     body = 'x' * size
+    warmup = int(a.get('warmup', '0'))
+    if warmup > 0:
+        counter.expect(warmup)
+        for _ in range(warmup):
+            producer.send(dest, body)
+        counter.done.wait(120)
+    counter.expect(n)
     c0, t0 = cpu_us(), time.perf_counter()
     for _ in range(n):
         producer.send(dest, body)
@@ -141,7 +155,7 @@ def rpc(a):
     requester.set_listener('receipts', Receipts())
     requester.subscribe(replies, id='rep', ack='auto', receipt='r2')
     got.wait(10)
-    warm = min(50, n)
+    warm = int(a.get('warmup', min(50, n)))
     t0 = None
     for i in range(n + warm):
         if i == warm:

@@ -1,7 +1,8 @@
 /**
  * Workload 1, engine one-way throughput: one client library in this process, a consumer connection
  * subscribed to a fresh queue and a producer connection sending --n messages of --body bytes to it.
- * Reports msgs/s from the first send to the last receive (every message must arrive) and this
+ * First --warmup messages go through untimed (the JIT's warm-up, for every peer alike). Then it
+ * reports msgs/s from the first send to the last receive (every message must arrive) and this
  * process's CPU time (user + sys) per message over the same span: the client's cost, apart from the
  * broker's.
  */
@@ -18,26 +19,42 @@ main(async () => {
   const ack = str(args, 'ack') as AckMode;
   const prefetch = num(args, 'prefetch', 1000);
   const destination = `/queue/${str(args, 'queue')}`;
+  const warmup = num(args, 'warmup', 0);
+  // the raw clients only count frames
+  const rawClient = kind === 'raw' || kind === 'raw-each';
   const body = Buffer.alloc(size, 'x');
 
   const consumer = await connectPeer(kind, endpoint);
   const producer = await connectPeer(kind, endpoint);
   let received = 0;
   let bytes = 0;
+  let target = warmup;
   let t1 = 0n;
-  let done!: () => void;
-  const all = new Promise<void>((resolve) => (done = resolve));
+  let done: () => void = () => undefined;
   const progress = setInterval(() => process.stdout.write(`@@PROGRESS ${received}\n`), 1000);
   const headers: Record<string, string> = ack === 'auto' ? {} : { 'prefetch-count': String(prefetch), 'activemq.prefetchSize': String(prefetch) };
   await consumer.subscribe(destination, 'bench-0', ack, headers, (message) => {
     if (ack !== 'auto') consumer.ack(message);
     received++;
-    if (kind !== 'raw') bytes += consumer.bodyText(message).length;
-    if (received === n) {
+    if (!rawClient) bytes += consumer.bodyText(message).length;
+    if (received === target) {
       t1 = process.hrtime.bigint();
       done();
     }
   });
+  const sendAll = async (count: number): Promise<void> => {
+    if (producer.sendMany) await producer.sendMany(destination, body, count);
+    else for (let i = 0; i < count; i++) await producer.send(destination, body);
+  };
+  if (warmup > 0) {
+    const warmed = new Promise<void>((resolve) => (done = resolve));
+    await sendAll(warmup);
+    await warmed;
+  }
+  received = 0;
+  bytes = 0;
+  target = n;
+  const all = new Promise<void>((resolve) => (done = resolve));
 
   // RSS: the baseline once connected and subscribed, the peak sampled every 20 ms during the run
   (globalThis as { gc?: () => void }).gc?.();
@@ -47,11 +64,7 @@ main(async () => {
   const t0 = process.hrtime.bigint();
   let sent = 0n;
   await profiled(async () => {
-    if (producer.sendMany) {
-      await producer.sendMany(destination, body, n);
-    } else {
-      for (let i = 0; i < n; i++) await producer.send(destination, body);
-    }
+    await sendAll(n);
     sent = process.hrtime.bigint();
     await all;
   });
@@ -59,7 +72,7 @@ main(async () => {
   const peakRss = rss.stop();
   clearInterval(progress);
   const seconds = Number(t1 - t0) / 1e9;
-  if (kind !== 'raw' && bytes !== n * size) throw new Error(`received ${bytes} body bytes, expected ${n * size}`);
+  if (!rawClient && bytes !== n * size) throw new Error(`received ${bytes} body bytes, expected ${n * size}`);
   await Promise.all([producer.close(), consumer.close()]);
   report({
     n,
