@@ -127,6 +127,8 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   /** Fails requests still waiting, then disconnects. */
   async close(): Promise<void> {
     this.failPending(new StompConnectionError('client closed before the reply arrived', StompErrorCode.NotConnected));
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     const connection = this.connection ?? (await this.connecting?.catch(() => null)) ?? null;
     this.connection = null;
     await connection?.disconnect();
@@ -250,15 +252,15 @@ export class ClientStomp extends ClientProxy<StompEvents> {
 
   private forget(id: string): void {
     this.pending.delete(id);
-    if (this.pending.size === 0) {
-      clearTimeout(this.deadlineTimer);
-      this.deadlineTimer = undefined;
-    }
   }
 
-  /** Fails every request past its deadline, then waits for the next oldest one. */
+  /**
+   * Fails every request past its deadline, then waits for the next oldest one. The timer stays armed
+   * when the last reply arrives (no timer churn per request one after the other) and is unref'd: the
+   * socket keeps the process alive while requests wait, the timer must not once they are answered.
+   */
   private armDeadline(delayMs: number): NodeJS.Timeout {
-    return setTimeout(() => {
+    const timer = setTimeout(() => {
       this.deadlineTimer = undefined;
       const timeout = this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
       const now = performance.now();
@@ -270,6 +272,7 @@ export class ClientStomp extends ClientProxy<StompEvents> {
         this.finish(id, { err: new StompTimeoutError(`reply from ${request.destination}`, timeout), isDisposed: true });
       }
     }, delayMs);
+    return timer.unref();
   }
 
   private failPending(error: Error): void {
