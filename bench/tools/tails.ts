@@ -1,9 +1,9 @@
 /**
  * Where do a Node client's p99 round trips go? Sequential request/response (as bench/peers/rpc.ts)
  * with every garbage collection and the event loop's delay recorded, so the slowest round trips can
- * be matched with what overlapped them.
- *   node [--max-semi-space-size=N] scripts/run-ts.js bench/tools/tails.ts --peer ours --broker activemq --n 2000 [--split]
- * (--split: the responder runs in a second process)
+ * be matched with what overlapped them, and where in the run the slow ones fall.
+ *   node [--max-semi-space-size=N] scripts/run-ts.js bench/tools/tails.ts --peer ours --broker activemq --n 2000 [--warmup 100] [--split]
+ * (--split: the responder runs in a second process; --warmup: round trips before the measured ones)
  */
 import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { connectPeer } from '../peers/clients';
@@ -15,6 +15,7 @@ async function run(): Promise<void> {
   const kind = args.peer ?? 'ours';
   const endpoint = endpointOf(args.broker ?? 'activemq');
   const n = Number(args.n ?? 2000);
+  const warmup = Number(args.warmup ?? 100);
   const queue = `/queue/nsbench-tails-${process.pid}`;
   const queueName = args.queue ? `/queue/${args.queue}` : queue;
   if (args.role === 'responder') {
@@ -50,8 +51,8 @@ async function run(): Promise<void> {
   observer.observe({ entryTypes: ['gc'] });
   const loop = monitorEventLoopDelay({ resolution: 1 });
   const trips: Array<{ start: number; end: number }> = [];
-  for (let i = 0; i < n + 100; i++) {
-    if (i === 100) {
+  for (let i = 0; i < n + warmup; i++) {
+    if (i === warmup) {
       gcs.length = 0;
       loop.enable();
     }
@@ -59,7 +60,7 @@ async function run(): Promise<void> {
     const replied = new Promise<void>((resolve) => (wake = resolve));
     await requester.send(queueName, Buffer.from(`{"i":${i}}`), { 'reply-to': `${queueName}.reply`, 'correlation-id': `c-${i}` });
     await replied;
-    if (i >= 100) trips.push({ start, end: performance.now() });
+    if (i >= warmup) trips.push({ start, end: performance.now() });
   }
   loop.disable();
   observer.disconnect();
@@ -68,12 +69,17 @@ async function run(): Promise<void> {
   const slow = trips.filter((t) => (t.end - t.start) * 1000 >= p99);
   const withGc = slow.filter((t) => gcs.some((g) => g.start < t.end && g.end > t.start));
   const gcMs = gcs.map((g) => g.end - g.start).sort((a, b) => a - b);
+  // round trips over 1 ms in each tenth of the measured run: a JIT warming up shows as a front-loaded count
+  const overMsPerTenth = Array.from({ length: 10 }, (_, tenth) =>
+    trips.slice(Math.floor((tenth * n) / 10), Math.floor(((tenth + 1) * n) / 10)).filter((t) => t.end - t.start > 1).length,
+  );
   console.log(
     JSON.stringify({
       peer: kind,
       split: Boolean(args.split),
       broker: args.broker ?? 'activemq',
       n,
+      warmup,
       p50Us: percentile(us, 50),
       p99Us: p99,
       maxUs: us[us.length - 1],
@@ -84,6 +90,7 @@ async function run(): Promise<void> {
       gcMaxMs: gcMs[gcMs.length - 1] ?? 0,
       loopDelayP99Ms: loop.percentile(99) / 1e6,
       loopDelayMaxMs: loop.max / 1e6,
+      overMsPerTenth,
     }),
   );
   await Promise.all([requester.close(), responder?.close()]);
