@@ -13,7 +13,7 @@ import { FrameDecoder } from '../../lib/engine/decoder';
 import { encodeFrame } from '../../lib/engine/encoder';
 import { Frame } from '../../lib/engine/frame';
 import { benchRequire, main, num, parseArgs, profiled, report, str } from '../support/child';
-import { bigStream, messageStream } from '../support/streams';
+import { bigStream, messageStream, SEND_BODY, sendEntries, sendHeaders } from '../support/streams';
 
 type Decoder = (chunks: Buffer[]) => Promise<{ frames: number; bodyBytes: number }>;
 
@@ -124,64 +124,33 @@ const decoders: Record<string, () => Decoder> = {
 
 type Encoder = (n: number) => number | Promise<number>;
 
-const SEND_BODY = 'x'.repeat(100);
+/** What stompjs's Client.publish does: a FrameImpl, serialize() → the string TCPWrapper hands to socket.write. */
+function stompjsEncoder(toBytes: boolean): Encoder {
+  const { FrameImpl } = benchRequire('@stomp/stompjs');
+  return (n) => {
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const frame = new FrameImpl({ command: 'SEND', headers: sendHeaders(i), body: SEND_BODY, escapeHeaderValues: true });
+      const out = frame.serialize() as string | ArrayBuffer;
+      bytes += typeof out !== 'string' ? out.byteLength : toBytes ? Buffer.from(out, 'utf8').length : out.length;
+    }
+    return bytes;
+  };
+}
 
 const encoders: Record<string, () => Encoder> = {
   ours: () => (n) => {
     let bytes = 0;
     for (let i = 0; i < n; i++) {
-      const frame = new Frame(
-        'SEND',
-        [
-          ['destination', '/queue/bench.codec'],
-          ['content-type', 'text/plain;charset=utf-8'],
-          ['persistent', 'true'],
-          ['correlation-id', `c-${i}`],
-          ['x-bench', 'encode'],
-        ],
-        Buffer.from(SEND_BODY, 'utf8'),
-      );
+      const frame = new Frame('SEND', sendEntries(i), Buffer.from(SEND_BODY, 'utf8'));
       for (const b of encodeFrame(frame, '1.2')) bytes += b.length;
     }
     return bytes;
   },
-  stompjs: () => {
-    const { FrameImpl } = benchRequire('@stomp/stompjs');
-    return (n) => {
-      let bytes = 0;
-      for (let i = 0; i < n; i++) {
-        // what Client.publish does: a FrameImpl, serialize() → the string TCPWrapper hands to socket.write
-        const frame = new FrameImpl({
-          command: 'SEND',
-          headers: { destination: '/queue/bench.codec', 'content-type': 'text/plain;charset=utf-8', persistent: 'true', 'correlation-id': `c-${i}`, 'x-bench': 'encode' },
-          body: SEND_BODY,
-          escapeHeaderValues: true,
-        });
-        const out = frame.serialize() as string | ArrayBuffer;
-        bytes += typeof out === 'string' ? out.length : out.byteLength;
-      }
-      return bytes;
-    };
-  },
+  stompjs: () => stompjsEncoder(false),
   // The same, plus the UTF-8 conversion socket.write(string) does before the bytes can leave:
   // every other encoder here ends with bytes.
-  'stompjs-bytes': () => {
-    const { FrameImpl } = benchRequire('@stomp/stompjs');
-    return (n) => {
-      let bytes = 0;
-      for (let i = 0; i < n; i++) {
-        const frame = new FrameImpl({
-          command: 'SEND',
-          headers: { destination: '/queue/bench.codec', 'content-type': 'text/plain;charset=utf-8', persistent: 'true', 'correlation-id': `c-${i}`, 'x-bench': 'encode' },
-          body: SEND_BODY,
-          escapeHeaderValues: true,
-        });
-        const out = frame.serialize() as string | ArrayBuffer;
-        bytes += typeof out === 'string' ? Buffer.from(out, 'utf8').length : out.byteLength;
-      }
-      return bytes;
-    };
-  },
+  'stompjs-bytes': () => stompjsEncoder(true),
   stompit: () => {
     const OutgoingFrameStream = benchRequire('stompit/lib/OutgoingFrameStream');
     return (n) =>
@@ -197,7 +166,7 @@ const encoders: Record<string, () => Encoder> = {
         stream.setVersion('1.2');
         // what Client.send does: a frame stream per message, its body written, then ended
         for (let i = 0; i < n; i++) {
-          const frame = stream.frame('SEND', { destination: '/queue/bench.codec', 'content-type': 'text/plain;charset=utf-8', persistent: 'true', 'correlation-id': `c-${i}`, 'x-bench': 'encode', 'content-length': 100 });
+          const frame = stream.frame('SEND', { ...sendHeaders(i), 'content-length': 100 });
           frame.write(SEND_BODY);
           frame.end(i === n - 1 ? (error?: Error | null) => (error ? reject(error) : resolve(bytes)) : undefined);
         }

@@ -49,3 +49,21 @@ export function bigStream(): Stream {
   return { chunks, frames: 1, bodyBytes: body.length, totalBytes: all.length };
 }
 
+/** The body of the SEND frames the encode workload writes (and bench/tools/codec-before-after.ts). */
+export const SEND_BODY = 'x'.repeat(100);
+
+/** Their five headers, one varying per frame, as header entries. */
+export function sendEntries(i: number): [string, string][] {
+  return [
+    ['destination', '/queue/bench.codec'],
+    ['content-type', 'text/plain;charset=utf-8'],
+    ['persistent', 'true'],
+    ['correlation-id', `c-${i}`],
+    ['x-bench', 'encode'],
+  ];
+}
+
+/** The same headers as an object, for the clients that take one. */
+export function sendHeaders(i: number): Record<string, string> {
+  return { destination: '/queue/bench.codec', 'content-type': 'text/plain;charset=utf-8', persistent: 'true', 'correlation-id': `c-${i}`, 'x-bench': 'encode' };
+}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as current from '../../lib/engine';
 import { parseArgs } from '../support/child';
-import { bigStream, messageStream } from '../support/streams';
+import { bigStream, messageStream, SEND_BODY, sendEntries } from '../support/streams';
 
 const args = parseArgs();
 const ref = args.ref ?? 'HEAD';
@@ -35,19 +35,8 @@ function decode(lib: typeof current, chunks: Buffer[]): number {
 
 function encode(lib: typeof current, count: number): number {
   let bytes = 0;
-  const body = 'x'.repeat(100);
   for (let i = 0; i < count; i++) {
-    const frame = new lib.Frame(
-      'SEND',
-      [
-        ['destination', '/queue/bench.codec'],
-        ['content-type', 'text/plain;charset=utf-8'],
-        ['persistent', 'true'],
-        ['correlation-id', `c-${i}`],
-        ['x-bench', 'encode'],
-      ],
-      Buffer.from(body, 'utf8'),
-    );
+    const frame = new lib.Frame('SEND', sendEntries(i), Buffer.from(SEND_BODY, 'utf8'));
     for (const b of lib.encodeFrame(frame, '1.2')) bytes += b.length;
   }
   return bytes;
