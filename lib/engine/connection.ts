@@ -380,7 +380,7 @@ export class StompConnection {
     if (socket !== this.socket) return;
     this.lastRead = performance.now();
     try {
-      this.decoder.push(chunk);
+      this.writer.batch(socket, () => this.decoder.push(chunk));
     } catch (error) {
       this.fail(socket, error instanceof StompError ? error : new StompFrameError(String(error)));
     }

@@ -2,8 +2,9 @@ import type { Socket } from 'node:net';
 import { TickWriter } from '../../lib/engine/tick-writer';
 
 /** Records what a socket is asked to do, writes reaching "the wire" only when not corked. */
-function recordingSocket(): { socket: Socket; wire: string[][]; calls: string[] } {
+function recordingSocket(): { socket: Socket; wire: string[][]; calls: string[]; press: (pressed: boolean) => void } {
   const wire: string[][] = [];
+  let flowing = true;
   const calls: string[] = [];
   let corks = 0;
   let held: string[] = [];
@@ -24,10 +25,10 @@ function recordingSocket(): { socket: Socket; wire: string[][]; calls: string[] 
     write: (chunk: Buffer) => {
       held.push(chunk.toString());
       if (corks === 0) flush();
-      return true;
+      return flowing;
     },
   } as unknown as Socket;
-  return { socket, wire, calls };
+  return { socket, wire, calls, press: (pressed) => (flowing = !pressed) };
 }
 
 const nextTick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
@@ -55,6 +56,47 @@ describe('TickWriter', () => {
     new TickWriter().write(socket, [Buffer.from('head'), Buffer.from('body'), Buffer.from('\0')]);
     expect(wire).toEqual([['head', 'body', '\0']]);
     expect(calls).toEqual(['cork', 'uncork']);
+  });
+
+  it('after back-pressure corks the first frame of the next tick too: the sender is streaming', async () => {
+    const { socket, wire, press } = recordingSocket();
+    const writer = new TickWriter();
+    press(true);
+    expect(writer.write(socket, [Buffer.from('A')])).toBe(false);
+    await nextTick();
+    press(false);
+    for (const frame of ['B', 'C']) writer.write(socket, [Buffer.from(frame)]);
+    expect(wire).toEqual([['A']]);
+    await nextTick();
+    expect(wire).toEqual([['A'], ['B', 'C']]);
+    // the pressure is over: a lone frame leaves at once again
+    await nextTick();
+    writer.write(socket, [Buffer.from('D')]);
+    expect(wire).toEqual([['A'], ['B', 'C'], ['D']]);
+  });
+
+  it('lets the frames written while a read is dispatched leave together (the ACKs of its messages)', async () => {
+    const { socket, wire } = recordingSocket();
+    const writer = new TickWriter();
+    writer.batch(socket, () => {
+      for (const frame of ['ACK 1', 'ACK 2', 'ACK 3']) writer.write(socket, [Buffer.from(frame)]);
+      expect(wire).toEqual([]);
+    });
+    await nextTick();
+    expect(wire).toEqual([['ACK 1', 'ACK 2', 'ACK 3']]);
+  });
+
+  it('uncorks after a dispatch that throws', () => {
+    const { socket, wire, calls } = recordingSocket();
+    const writer = new TickWriter();
+    expect(() =>
+      writer.batch(socket, () => {
+        throw new Error('bad frame');
+      }),
+    ).toThrow('bad frame');
+    expect(calls).toEqual(['cork', 'uncork']);
+    writer.write(socket, [Buffer.from('A')]);
+    expect(wire).toEqual([['A']]);
   });
 
   it('remembers when it last wrote, for heart-beats', () => {
