@@ -213,12 +213,12 @@ function cells(options: Options): Cell[] {
   const seqN = count(2_000, 100);
   const concN = count(10_000, 300);
   for (const broker of brokers) {
-    const nestPeer = (name: string, transport: string, role: Role, op: string, n: number, concurrency = 1): PeerSpec => ({
+    const nestPeer = (name: string, transport: string, role: Role, op: string, n: number, concurrency = 1, extra: Record<string, string> = {}): PeerSpec => ({
       name,
       role,
       broker: transport === 'stomp' || transport === 'stomp-ack' ? broker : undefined,
       timeoutMs: q ? 60_000 : 60_000 + n * 2,
-      command: (queue) => node('nest.ts', { transport, op, n, concurrency, broker, queue, warmup: op === 'emit' ? warm.emit : warm.rpc }),
+      command: (queue) => node('nest.ts', { transport, op, n, concurrency, broker, queue, warmup: op === 'emit' ? warm.emit : warm.rpc, ...extra }),
     });
     out.push({
       workload: 'nest',
@@ -254,6 +254,8 @@ function cells(options: Options): Cell[] {
         peers: [
           stomp('raw', 'ceiling'),
           nestPeer('ClientStomp→ServerStomp', 'stomp', 'ours', 'rpc', n, concurrency),
+          // RabbitMQ routes replies to /temp-queue/ (the default) more slowly than to a plain queue, which the peers use
+          ...(broker === 'rabbitmq' ? [nestPeer('ClientStomp→ServerStomp (replyTo a plain queue)', 'stomp', 'ours', 'rpc', n, concurrency, { 'reply-to': 'plain' })] : []),
           stomp('ours (engine)', 'ours'),
           stomp('stompjs', 'peer'),
           stomp('stompit-nodelay', 'peer'),

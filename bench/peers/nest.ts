@@ -6,6 +6,8 @@
  *   --transport tcp        Nest's TCP transport, no broker (the floor of the Nest layer)
  *   --op emit  --n N       client.emit → @EventPattern; N events with at most 1,000 in flight
  *   --op rpc   --n N --concurrency C   client.send → @MessagePattern; C requests in flight
+ *   --reply-to plain  (stomp) replies to a plain queue the client subscribes to, not to the
+ *                     default temp queue: RabbitMQ routes /temp-queue/ replies more slowly
  *   --warmup W  events or requests sent first, untimed
  */
 import 'reflect-metadata';
@@ -30,6 +32,7 @@ main(async () => {
   const queue = str(args, 'queue');
   const broker = endpointOf(str(args, 'broker', 'rabbitmq'));
   const stomp = transport === 'stomp' || transport === 'stomp-ack';
+  const replyOptions = str(args, 'reply-to', 'temp') === 'plain' ? { replyTo: `/queue/${queue}.replies`, subscribeReplyTo: true } : {};
   const pattern = stomp ? `/queue/${queue}` : queue;
   if (transport === 'rmq') resolvePeersFromBench();
 
@@ -74,7 +77,7 @@ main(async () => {
       ? new ClientTCP({ host: '127.0.0.1', port: tcpPort })
       : transport === 'rmq'
         ? new ClientRMQ({ urls: [endpointOf('rabbitmq').amqpUrl], queue, queueOptions: { durable: false, autoDelete: true } })
-        : new ClientStomp({ ...credentials, reconnectAttemptsMax: 1 })
+        : new ClientStomp({ ...credentials, reconnectAttemptsMax: 1, ...replyOptions })
   ) as unknown as ClientProxy;
   await client.connect();
 
