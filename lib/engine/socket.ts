@@ -31,7 +31,6 @@ export function openSocket(endpoint: Endpoint, settings: SocketSettings, onData:
     noDelay: settings.noDelay,
     keepAlive: settings.keepalive !== false,
     keepAliveInitialDelay: typeof settings.keepalive === 'number' ? settings.keepalive : 0,
-    writableHighWaterMark: WRITE_HIGH_WATER_BYTES,
   };
   const socket = useTls
     ? tlsConnect({ ...base, ...settings.tls, servername: settings.tls?.servername ?? (isIP(endpoint.host) ? undefined : endpoint.host) })
@@ -60,11 +59,6 @@ export function openSocket(endpoint: Endpoint, settings: SocketSettings, onData:
   });
 }
 
-/**
- * Node's default (16 KiB) makes a sender that waits for 'drain' hand the kernel 16 KiB at a time;
- * ActiveMQ takes batches of 64 KiB markedly faster (bench/RESULTS.md).
- */
-const WRITE_HIGH_WATER_BYTES = 64 * 1024;
 const READ_BUFFER_BYTES = 64 * 1024;
 /** Less room than this left in the read buffer and the next read gets a fresh one. */
 const READ_ROOM_MIN = 16 * 1024;
