@@ -172,6 +172,24 @@ describe('escaping round trips', () => {
   });
 });
 
+describe('escaping a value just unescaped (an ACK of the MESSAGE just read)', () => {
+  it.each(['1.1', '1.2'] as const)('gives the canonical wire form on %s, whatever the sender left raw', (version) => {
+    const codec = headerCodec(version, 'MESSAGE');
+    // ActiveMQ's ids: every ':' escaped, so the wire form is reused as it came
+    expect(codec.unescape('ID\\chost-1\\c1')).toBe('ID:host-1:1');
+    expect(codec.escapeValue('ID:host-1:1', 'id')).toBe('ID\\chost-1\\c1');
+    // a sender that left a ':' raw: the reply is escaped properly, not echoed
+    expect(codec.unescape('a:b\\cc')).toBe('a:b:c');
+    expect(codec.escapeValue('a:b:c', 'id')).toBe('a\\cb\\cc');
+  });
+
+  it('still refuses on 1.1 a CR that arrived raw next to an escape', () => {
+    const codec = headerCodec('1.1', 'MESSAGE');
+    expect(codec.unescape('a\rb\\c')).toBe('a\rb:');
+    expect(attempt(() => codec.escapeValue('a\rb:', 'id'))).toBe(REFUSED);
+  });
+});
+
 describe('encodeHead', () => {
   it.each<[StompVersion, string]>([
     ['1.0', 'SEND\na:b:c\nx\\y:z\n\n'],
