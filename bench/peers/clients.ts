@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { StompConnection } from '../../lib/engine/connection';
 import type { Frame } from '../../lib/engine/frame';
 import { benchRequire } from '../support/child';
+import { splitBareFrames } from '../support/streams';
 import '../support/experiments';
 
 export interface Endpoint {
@@ -252,19 +253,18 @@ async function raw(endpoint: Endpoint, { parse, batched }: { parse: boolean; bat
   const parseFrames = (chunk: Buffer, onMessage: (m: RawMessage) => void): void => {
     const buf: Buffer = rest === null ? chunk : Buffer.concat([rest, chunk]);
     rest = null;
-    let pos = 0;
-    for (;;) {
-      while (pos < buf.length && (buf[pos] === 10 || buf[pos] === 13)) pos++;
-      const headEnd = buf.indexOf('\n\n', pos);
-      if (headEnd < 0) break;
-      const head = buf.latin1Slice(pos, headEnd);
-      const m = /\ncontent-length:(\d+)/.exec(head);
-      const bodyStart = headEnd + 2;
-      const nul = m ? bodyStart + Number(m[1]) : buf.indexOf(0, bodyStart);
-      if (nul < 0 || nul >= buf.length) break;
-      if (head.startsWith('MESSAGE')) onMessage({ raw: true, head, body: buf.latin1Slice(bodyStart, nul) });
-      pos = nul + 1;
-    }
+    let head = '';
+    const pos = splitBareFrames(
+      buf,
+      (headStart, headEnd) => {
+        head = buf.latin1Slice(headStart, headEnd);
+        const m = /\ncontent-length:(\d+)/.exec(head);
+        return m ? Number(m[1]) : -1;
+      },
+      (_headStart, _headEnd, bodyStart, bodyEnd) => {
+        if (head.startsWith('MESSAGE')) onMessage({ raw: true, head, body: buf.latin1Slice(bodyStart, bodyEnd) });
+      },
+    );
     if (pos < buf.length) rest = Buffer.from(buf.subarray(pos));
   };
   const encode = (destination: string, body: Buffer, headers?: Record<string, string>): Buffer => {

@@ -13,7 +13,7 @@ import { FrameDecoder } from '../../lib/engine/decoder';
 import { encodeFrame } from '../../lib/engine/encoder';
 import { Frame } from '../../lib/engine/frame';
 import { benchRequire, main, num, parseArgs, profiled, report, str } from '../support/child';
-import { bigStream, messageStream, SEND_BODY, sendEntries, sendHeaders } from '../support/streams';
+import { bigStream, messageStream, SEND_BODY, sendEntries, sendHeaders, splitBareFrames } from '../support/streams';
 
 type Decoder = (chunks: Buffer[]) => Promise<{ frames: number; bodyBytes: number }>;
 
@@ -90,16 +90,12 @@ const decoders: Record<string, () => Decoder> = {
     let bodyBytes = 0;
     let rest: Buffer | null = null;
     for (const incoming of chunks) {
-      let buf: Buffer = rest === null ? incoming : Buffer.concat([rest, incoming]);
+      const buf: Buffer = rest === null ? incoming : Buffer.concat([rest, incoming]);
       rest = null;
-      let pos = 0;
-      for (;;) {
-        while (pos < buf.length && (buf[pos] === 10 || buf[pos] === 13)) pos++;
-        const headEnd = buf.indexOf('\n\n', pos);
-        if (headEnd < 0) break;
+      const headerLines = (headStart: number, headEnd: number): number => {
         let length = -1;
         const headers: [string, string][] = [];
-        let line = buf.indexOf(10, pos) + 1;
+        let line = buf.indexOf(10, headStart) + 1;
         while (line <= headEnd) {
           const eol = buf.indexOf(10, line);
           const colon = buf.indexOf(58, line);
@@ -109,13 +105,12 @@ const decoders: Record<string, () => Decoder> = {
           if (length < 0 && name === 'content-length') length = +value;
           line = eol + 1;
         }
-        const bodyStart = headEnd + 2;
-        const nul = length >= 0 ? bodyStart + length : buf.indexOf(0, bodyStart);
-        if (nul < 0 || nul >= buf.length) break;
+        return length;
+      };
+      const pos = splitBareFrames(buf, headerLines, (_headStart, _headEnd, bodyStart, bodyEnd) => {
         frames++;
-        bodyBytes += buf.subarray(bodyStart, nul).length;
-        pos = nul + 1;
-      }
+        bodyBytes += buf.subarray(bodyStart, bodyEnd).length;
+      });
       if (pos < buf.length) rest = buf.subarray(pos);
     }
     return { frames, bodyBytes };

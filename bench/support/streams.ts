@@ -67,3 +67,29 @@ export function sendEntries(i: number): [string, string][] {
 export function sendHeaders(i: number): Record<string, string> {
   return { destination: '/queue/bench.codec', 'content-type': 'text/plain;charset=utf-8', persistent: 'true', 'correlation-id': `c-${i}`, 'x-bench': 'encode' };
 }
+
+/**
+ * The bare frame splitter of the reference clients (the raw RPC peer, the codec's "minimal"
+ * parser): skips EOLs, finds the blank line with indexOf, takes the body by `contentLength` (which
+ * reads the header section between `headStart` and `headEnd`; −1 for none) or up to the NUL. Calls
+ * `onFrame` for every whole frame and returns where the unfinished rest begins. No unescaping, no
+ * validation, no limits.
+ */
+export function splitBareFrames(
+  buf: Buffer,
+  contentLength: (headStart: number, headEnd: number) => number,
+  onFrame: (headStart: number, headEnd: number, bodyStart: number, bodyEnd: number) => void,
+): number {
+  let pos = 0;
+  for (;;) {
+    while (pos < buf.length && (buf[pos] === 10 || buf[pos] === 13)) pos++;
+    const headEnd = buf.indexOf('\n\n', pos);
+    if (headEnd < 0) return pos;
+    const length = contentLength(pos, headEnd);
+    const bodyStart = headEnd + 2;
+    const nul = length >= 0 ? bodyStart + length : buf.indexOf(0, bodyStart);
+    if (nul < 0 || nul >= buf.length) return pos;
+    onFrame(pos, headEnd, bodyStart, nul);
+    pos = nul + 1;
+  }
+}
