@@ -76,22 +76,21 @@ const POOLED_COPY_MAX = Buffer.poolSize >>> 1;
 function readInto(onData: (chunk: Buffer) => void): OnReadOpts {
   let buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
   let start = 0;
-  let room = buffer;
   return {
     buffer: () => {
       if (READ_BUFFER_BYTES - start < READ_ROOM_MIN) {
         buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
         start = 0;
       }
-      room = buffer.subarray(start);
-      return room;
+      return buffer.subarray(start);
     },
     callback: (length) => {
+      const read = buffer.subarray(start, start + length);
       if (length < POOLED_COPY_MAX) {
-        onData(Buffer.from(room.subarray(0, length)));
+        onData(Buffer.from(read));
       } else {
         start += length;
-        onData(room.subarray(0, length));
+        onData(read);
       }
       return true;
     },
