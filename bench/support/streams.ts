@@ -1,6 +1,7 @@
 /** The byte streams of the codec workload, shared by bench/peers/codec.ts and bench/tools/verify-codec.ts. */
 
 const CHUNK = 64 * 1024;
+const NUL = Buffer.from([0]);
 
 export interface Stream {
   chunks: Buffer[];
@@ -31,22 +32,42 @@ export function messageStream(n: number): Stream {
       `timestamp:${1764170000000 + i}\n` +
       'expires:0\n';
     head += withLength ? `content-length:${body.length}\n\n` : 'x-bench:1\n\n';
-    parts.push(Buffer.from(head, 'utf8'), body, Buffer.from([0]));
+    parts.push(Buffer.from(head, 'utf8'), body, NUL);
     bodyBytes += body.length;
   }
   const all = Buffer.concat(parts);
+  return { chunks: chunked(all), frames: n, bodyBytes, totalBytes: all.length };
+}
+
+/**
+ * `n` MESSAGE frames with 100-byte bodies as ActiveMQ 5.17 sends them on STOMP 1.2 (the headers of
+ * one captured from the broker), with the `ack` header of client acks when `withAck`.
+ */
+export function activemqStream(n: number, withAck: boolean): Stream {
+  const body = Buffer.alloc(100, 'x');
+  const parts: Buffer[] = [];
+  for (let i = 1; i <= n; i++) {
+    const id = `ID\\cvm-37859-1795731328591-3\\c50\\c-1\\c1\\c${i}`;
+    const ack = withAck ? `ack:${id}\n` : '';
+    parts.push(Buffer.from(`MESSAGE\ncontent-length:100\nexpires:0\ndestination:/queue/bench\n${ack}subscription:s1\npriority:4\nmessage-id:${id}\ntimestamp:1795731918551\n\n`), body, NUL);
+  }
+  const all = Buffer.concat(parts);
+  return { chunks: chunked(all), frames: n, bodyBytes: n * body.length, totalBytes: all.length };
+}
+
+
+/** `all` in reads of 64 KB. */
+function chunked(all: Buffer): Buffer[] {
   const chunks: Buffer[] = [];
   for (let off = 0; off < all.length; off += CHUNK) chunks.push(all.subarray(off, Math.min(all.length, off + CHUNK)));
-  return { chunks, frames: n, bodyBytes, totalBytes: all.length };
+  return chunks;
 }
 
 export function bigStream(): Stream {
   const body = Buffer.alloc(8 * 1024 * 1024, 'd');
   const head = Buffer.from(`MESSAGE\ndestination:/queue/big\nmessage-id:m-1\nsubscription:s\ncontent-length:${body.length}\n\n`);
-  const all = Buffer.concat([head, body, Buffer.from([0])]);
-  const chunks: Buffer[] = [];
-  for (let off = 0; off < all.length; off += CHUNK) chunks.push(all.subarray(off, Math.min(all.length, off + CHUNK)));
-  return { chunks, frames: 1, bodyBytes: body.length, totalBytes: all.length };
+  const all = Buffer.concat([head, body, NUL]);
+  return { chunks: chunked(all), frames: 1, bodyBytes: body.length, totalBytes: all.length };
 }
 
 /** The body of the SEND frames the encode workload writes (and bench/tools/codec-before-after.ts). */

@@ -1,0 +1,126 @@
+/**
+ * The client's own work per message, without a broker or a kernel in the way: on this 2-core VM a
+ * throughput run's CPU per message moves by 2x between runs, too much to see a change of 10 %.
+ *   node scripts/run-ts.js bench/tools/client-work.ts --mode receive|decode|send [--ack auto|client-individual]
+ *        [--n 20000] [--passes 13] [--lib /path/to/other/lib/engine]
+ * receive: a StompConnection on a stand-in socket (what it writes is counted and dropped) is handed
+ *          ActiveMQ 5.17's 100 B MESSAGE frames in 64 KB reads; the listener reads each body as text
+ *          and, with client-individual, acks it.  decode: the same reads through FrameDecoder alone.
+ *          send: `send()` of 100 B messages.
+ * Prints µs per message, best and median of the passes after three warm-up passes. `--lib` loads
+ * another copy of the engine (say, a `git worktree` of HEAD) for before/after comparisons.
+ * Timings here still move with the VM; instruction counts do not (within ~2 %): under
+ *   valgrind --tool=callgrind --instr-atstart=no node scripts/run-ts.js bench/tools/client-work.ts … --callgrind
+ * instrumentation is on for the timed passes only, so callgrind's total ÷ (n × (passes − 3)) is
+ * instructions per message.
+ */
+import { execFileSync } from 'node:child_process';
+import type * as Engine from '../../lib/engine';
+import type * as Decoder from '../../lib/engine/decoder';
+import { num, parseArgs, str } from '../support/child';
+import { activemqStream } from '../support/streams';
+
+const WARMUP_PASSES = 3;
+
+/** What a StompConnection needs of its socket for reading, acking and sending. */
+class StandInSocket {
+  writes = 0;
+  writableLength = 0;
+  cork(): void {}
+  uncork(): void {}
+  write(): boolean {
+    this.writes += 1;
+    return true;
+  }
+  destroy(): void {}
+  on(): this {
+    return this;
+  }
+}
+
+/** The connection's private socket plumbing, reached into the way the socket's read callback does. */
+interface Plumbing {
+  socket: unknown;
+  state: string;
+  connectedWaiter: { resolve(): void; reject(error: Error): void } | null;
+  onData(socket: unknown, chunk: Buffer): void;
+}
+
+const args = parseArgs();
+const mode = str(args, 'mode');
+const ack = str(args, 'ack', 'auto') as Engine.AckMode;
+const n = num(args, 'n', 20_000);
+const passes = num(args, 'passes', 13);
+const lib = str(args, 'lib', '../../lib/engine');
+/* eslint-disable @typescript-eslint/no-var-requires */
+const engine = require(lib) as typeof Engine;
+const { FrameDecoder } = require(`${lib}/decoder`) as typeof Decoder;
+
+/** A connection that took a CONNECTED from the stand-in socket and subscribed `s1`. */
+async function connected(onMessage: (connection: Engine.StompConnection, frame: Engine.Frame) => void): Promise<{ connection: Engine.StompConnection; feed: (chunk: Buffer) => void; socket: StandInSocket }> {
+  const connection = new engine.StompConnection({ hosts: [['127.0.0.1', 1]], autoReconnect: false, heartbeats: [0, 0] });
+  connection.setListener('bench', {
+    onMessage: (frame) => onMessage(connection, frame),
+    onConnectionError: (error) => {
+      throw error;
+    },
+  });
+  const socket = new StandInSocket();
+  const plumbing = connection as unknown as Plumbing;
+  plumbing.socket = socket;
+  plumbing.state = 'connecting';
+  plumbing.connectedWaiter = { resolve: () => undefined, reject: (error) => { throw error; } };
+  plumbing.onData(socket, Buffer.from('CONNECTED\nversion:1.2\nheart-beat:0,0\nserver:ActiveMQ/5.17.2\n\n\0'));
+  await connection.subscribe('/queue/bench', 's1', ack);
+  return { connection, feed: (chunk) => plumbing.onData(socket, chunk), socket };
+}
+
+async function main(): Promise<void> {
+  let handled = 0;
+  let pass: () => void;
+  if (mode === 'send') {
+    const { connection } = await connected(() => undefined);
+    const body = Buffer.alloc(100, 'x');
+    pass = () => {
+      for (let i = 0; i < n; i++) void connection.send('/queue/bench', body);
+      handled += n;
+    };
+  } else {
+    const { chunks } = activemqStream(n, ack !== 'auto');
+    if (mode === 'decode') {
+      const decoder = new FrameDecoder({ onFrame: () => void handled++, onHeartbeat: () => undefined }, {}, '1.2');
+      pass = () => chunks.forEach((chunk) => decoder.push(chunk));
+    } else if (mode === 'receive') {
+      const { feed } = await connected((connection, frame) => {
+        if (frame.text().length !== 100) throw new Error('body not read whole');
+        handled++;
+        if (ack !== 'auto') void connection.ack(frame);
+      });
+      pass = () => chunks.forEach(feed);
+    } else {
+      throw new Error(`--mode is receive, decode or send; got ${mode}`);
+    }
+  }
+  const callgrind = (on: boolean): void => {
+    if (args.callgrind !== undefined) execFileSync('callgrind_control', ['-i', on ? 'on' : 'off', String(process.pid)], { stdio: 'ignore' });
+  };
+  const times: number[] = [];
+  for (let p = 0; p < passes; p++) {
+    if (p === WARMUP_PASSES) callgrind(true);
+    handled = 0;
+    const t0 = process.hrtime.bigint();
+    pass();
+    times.push(Number(process.hrtime.bigint() - t0) / 1000 / n);
+    if (handled !== n) throw new Error(`pass ${p}: ${handled} of ${n} messages`);
+    // Sends resolve and ticks end between passes, as between reads on a socket.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  callgrind(false);
+  const timed = times.slice(WARMUP_PASSES).sort((a, b) => a - b);
+  process.stdout.write(`${mode} ${ack} (${lib}): best ${timed[0].toFixed(3)} µs/msg, median ${timed[timed.length >> 1].toFixed(3)}; ${n * timed.length} messages timed\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`client-work: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
