@@ -63,7 +63,10 @@ export class Frame {
   /** The first value of header `name`, or `undefined`. */
   header(name: string): string | undefined {
     const wire = this.#wire;
-    if (wire !== undefined && isPlainName(name)) return findInHead(wire, name);
+    if (wire !== undefined) {
+      const key = lineKey(name);
+      if (key !== undefined) return findInHead(wire, key);
+    }
     const list = this.entries;
     for (let i = 0; i < list.length; i++) {
       const entry = list[i];
@@ -127,12 +130,11 @@ interface WireHead {
 }
 
 /**
- * Finds `name` in unparsed header text: the first line that starts with `name:`. For a name without
- * backslash, colon, CR or LF the wire form and the unescaped form are the same text.
+ * Finds a header in unparsed header text by its line key ({@link lineKey}): the first line that
+ * starts with `name:`.
  */
-function findInHead(wire: WireHead, name: string): string | undefined {
+function findInHead(wire: WireHead, key: string): string | undefined {
   const head = wire.head;
-  const key = lineKey(name);
   const at = head.indexOf(key, wire.start - 1);
   if (at < 0) return undefined;
   const valueStart = at + key.length;
@@ -142,17 +144,16 @@ function findInHead(wire: WireHead, name: string): string | undefined {
   return wire.unescape === undefined ? raw : wire.unescape(raw);
 }
 
-/** A name whose wire form is itself on every version: no backslash, colon, CR or LF, not empty. */
-function isPlainName(name: string): boolean {
-  return name.length > 0 && !/[\\:\r\n]/.test(name);
-}
-
-/** `\nname:`, the start of a header line, for the names asked for most (a few hundred at most). */
-const LINE_KEYS = new Map<string, string>();
-function lineKey(name: string): string {
+/**
+ * `\nname:`, the start of a header line, when `name` is the same text on the wire on every version
+ * (no backslash, colon, CR or LF, not empty); else undefined. Kept for the names asked for most (a few
+ * hundred at most): one lookup per `header()` call.
+ */
+const LINE_KEYS = new Map<string, string | undefined>();
+function lineKey(name: string): string | undefined {
   let key = LINE_KEYS.get(name);
-  if (key === undefined) {
-    key = `\n${name}:`;
+  if (key === undefined && !LINE_KEYS.has(name)) {
+    key = name.length > 0 && !/[\\:\r\n]/.test(name) ? `\n${name}:` : undefined;
     if (LINE_KEYS.size < 512) LINE_KEYS.set(name, key);
   }
   return key;
