@@ -40,15 +40,17 @@ export class SettlementTracker {
   settle(ackId: string, transaction?: string): void {
     const delivery = this.unsettled.get(ackId);
     if (delivery === undefined) return;
-    const settled: Array<[string, Delivery]> = [];
     if (!delivery.cumulative) {
-      settled.push([ackId, delivery]);
-    } else {
-      for (const entry of this.unsettled) {
-        if (entry[1].subscription !== delivery.subscription) continue;
-        settled.push(entry);
-        if (entry[0] === ackId) break;
-      }
+      // The usual case, once per message: no list.
+      this.unsettled.delete(ackId);
+      if (transaction !== undefined) this.transactions.get(transaction)?.push([ackId, delivery]);
+      return;
+    }
+    const settled: Array<[string, Delivery]> = [];
+    for (const entry of this.unsettled) {
+      if (entry[1].subscription !== delivery.subscription) continue;
+      settled.push(entry);
+      if (entry[0] === ackId) break;
     }
     for (const [id] of settled) this.unsettled.delete(id);
     if (transaction !== undefined) this.transactions.get(transaction)?.push(...settled);
