@@ -40,16 +40,16 @@ export function messageStream(n: number): Stream {
 }
 
 /**
- * `n` MESSAGE frames with 100-byte bodies as ActiveMQ 5.17 sends them on STOMP 1.2 (the headers of
- * one captured from the broker), with the `ack` header of client acks when `withAck`.
+ * `n` MESSAGE frames with `size`-byte bodies as ActiveMQ 5.17 sends them on STOMP 1.2 (the headers
+ * of one captured from the broker), with the `ack` header of client acks when `withAck`.
  */
-export function activemqStream(n: number, withAck: boolean): Stream {
-  const body = Buffer.alloc(100, 'x');
+export function activemqStream(n: number, withAck: boolean, size = 100): Stream {
+  const body = Buffer.alloc(size, 'x');
   const parts: Buffer[] = [];
   for (let i = 1; i <= n; i++) {
     const id = `ID\\cvm-37859-1795731328591-3\\c50\\c-1\\c1\\c${i}`;
     const ack = withAck ? `ack:${id}\n` : '';
-    parts.push(Buffer.from(`MESSAGE\ncontent-length:100\nexpires:0\ndestination:/queue/bench\n${ack}subscription:s1\npriority:4\nmessage-id:${id}\ntimestamp:1795731918551\n\n`), body, NUL);
+    parts.push(Buffer.from(`MESSAGE\ncontent-length:${size}\nexpires:0\ndestination:/queue/bench\n${ack}subscription:s1\npriority:4\nmessage-id:${id}\ntimestamp:1795731918551\n\n`), body, NUL);
   }
   const all = Buffer.concat(parts);
   return { chunks: chunked(all), frames: n, bodyBytes: n * body.length, totalBytes: all.length };

@@ -2,11 +2,11 @@
  * The client's own work per message, without a broker or a kernel in the way: on this 2-core VM a
  * throughput run's CPU per message moves by 2x between runs, too much to see a change of 10 %.
  *   node scripts/run-ts.js bench/tools/client-work.ts --mode receive|decode|send [--ack auto|client-individual]
- *        [--n 20000] [--passes 13] [--lib /path/to/other/lib/engine]
+ *        [--body 100] [--n 20000] [--passes 13] [--lib /path/to/other/lib/engine]
  * receive: a StompConnection on a stand-in socket (what it writes is counted and dropped) is handed
- *          ActiveMQ 5.17's 100 B MESSAGE frames in 64 KB reads; the listener reads each body as text
+ *          ActiveMQ 5.17's MESSAGE frames (--body bytes) in 64 KB reads; the listener reads each body as text
  *          and, with client-individual, acks it.  decode: the same reads through FrameDecoder alone.
- *          send: `send()` of 100 B messages.
+ *          send: `send()` of --body byte messages.
  * Prints µs per message, best and median of the passes after three warm-up passes. `--lib` loads
  * another copy of the engine (say, a `git worktree` of HEAD) for before/after comparisons.
  * Timings here still move with the VM; instruction counts do not (within ~2 %): under
@@ -51,6 +51,7 @@ const mode = str(args, 'mode');
 const ack = str(args, 'ack', 'auto') as Engine.AckMode;
 const n = num(args, 'n', 20_000);
 const passes = num(args, 'passes', 13);
+const size = num(args, 'body', 100);
 const lib = str(args, 'lib', '../../lib/engine');
 /* eslint-disable @typescript-eslint/no-var-requires */
 const engine = require(lib) as typeof Engine;
@@ -80,19 +81,19 @@ async function main(): Promise<void> {
   let pass: () => void;
   if (mode === 'send') {
     const { connection } = await connected(() => undefined);
-    const body = Buffer.alloc(100, 'x');
+    const body = Buffer.alloc(size, 'x');
     pass = () => {
       for (let i = 0; i < n; i++) void connection.send('/queue/bench', body);
       handled += n;
     };
   } else {
-    const { chunks } = activemqStream(n, ack !== 'auto');
+    const { chunks } = activemqStream(n, ack !== 'auto', size);
     if (mode === 'decode') {
       const decoder = new FrameDecoder({ onFrame: () => void handled++, onHeartbeat: () => undefined }, {}, '1.2');
       pass = () => chunks.forEach((chunk) => decoder.push(chunk));
     } else if (mode === 'receive') {
       const { feed } = await connected((connection, frame) => {
-        if (frame.text().length !== 100) throw new Error('body not read whole');
+        if (frame.text().length !== size) throw new Error('body not read whole');
         handled++;
         if (ack !== 'auto') void connection.ack(frame);
       });

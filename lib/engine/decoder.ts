@@ -43,6 +43,10 @@ const COMMANDS = new Set([
   'CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR',
 ]);
 
+/** Bytes of a read decoded as text at once, for the header sections in them (see FrameDecoder.plainWindow). */
+const TEXT_WINDOW = 4 * 1024;
+/** A window with less than this left after a frame's start is replaced by one starting there. */
+const HEAD_ROOM = 1024;
 const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
@@ -90,9 +94,12 @@ export class FrameDecoder {
   private bodyChunks: Buffer[] = [];
   private bodyBytes = 0;
   private halted: StompFrameError | null = null;
-  /** The buffer being decoded and, when it is ASCII without CR, all of it as text (see {@link plainText}). */
-  private textOf: Buffer | null = null;
-  private text: string | undefined;
+  /** A window of the buffer being decoded, as text when it is ASCII without CR (see {@link plainWindow}). */
+  private windowOf: Buffer | null = null;
+  /** Where the window starts in `windowOf`, and where it ends. */
+  private windowStart = 0;
+  private windowEnd = 0;
+  private windowText: string | undefined;
 
   constructor(
     private readonly sink: DecoderSink,
@@ -135,9 +142,9 @@ export class FrameDecoder {
       }
       throw error;
     } finally {
-      // Frames keep slices of the text; the decoder must not keep the whole read alive as well.
-      this.textOf = null;
-      this.text = undefined;
+      // Frames keep slices of the window; the decoder must not keep the read alive as well.
+      this.windowOf = null;
+      this.windowText = undefined;
     }
   }
 
@@ -272,13 +279,16 @@ export class FrameDecoder {
     // blank line finds the end of the section and checks the lines in one pass, and the section is a
     // slice of that text. Anything else takes the byte scan and decodes the section by itself: CRLF
     // lines (where LF CR LF may end the section), UTF-8, binary bodies, an unfinished or irregular section.
-    const all = this.plainText(buf);
-    if (all !== undefined) {
-      const commandEnd = all.indexOf('\n', pos);
-      const end = commandEnd < 0 ? -1 : walkHeaderLines(all, commandEnd + 1, limit, this.maxHeaders);
-      if (end >= 0 && end < limit && all.charCodeAt(end) === LF) {
-        this.takeHead(all.slice(pos, end), commandEnd - pos, true);
-        return end + 1;
+    const window = this.plainWindow(buf, pos);
+    if (window !== undefined) {
+      const base = this.windowStart;
+      const at = pos - base;
+      const stop = Math.min(limit, this.windowEnd) - base;
+      const commandEnd = window.indexOf('\n', at);
+      const end = commandEnd < 0 ? -1 : walkHeaderLines(window, commandEnd + 1, stop, this.maxHeaders);
+      if (end >= 0 && end < stop && window.charCodeAt(end) === LF) {
+        this.takeHead(window.slice(at, end), commandEnd - at, true);
+        return base + end + 1;
       }
     }
     const end = findHeadEnd(buf, pos, limit);
@@ -319,16 +329,21 @@ export class FrameDecoder {
   }
 
   /**
-   * `buf` as text when it is all ASCII without CR, else undefined; worked out once per buffer. One
-   * native check and one copy per read replace a byte search, a check and a copy per frame: most
-   * reads hold many frames, and text bodies (JSON, XML) keep the whole read ASCII.
+   * `buf` from `windowStart` to `windowEnd` (which holds `pos`, with room for a usual header section
+   * after it) as text, or undefined when that part holds a non-ASCII byte or a CR. One native check
+   * and one copy per window of TEXT_WINDOW bytes replace a byte search, a check and a copy per frame
+   * where frames are small; a window per frame where they are large costs no more than those did.
    */
-  private plainText(buf: Buffer): string | undefined {
-    if (buf !== this.textOf) {
-      this.textOf = buf;
-      this.text = isAscii(buf) && buf.indexOf(CR) < 0 ? (buf as SliceableBuffer).latin1Slice(0, buf.length) : undefined;
+  private plainWindow(buf: Buffer, pos: number): string | undefined {
+    if (buf !== this.windowOf || pos < this.windowStart || (pos + HEAD_ROOM > this.windowEnd && this.windowEnd < buf.length)) {
+      const end = Math.min(buf.length, pos + TEXT_WINDOW);
+      const text = isAscii(new Uint8Array(buf.buffer, buf.byteOffset + pos, end - pos)) ? (buf as SliceableBuffer).latin1Slice(pos, end) : undefined;
+      this.windowOf = buf;
+      this.windowStart = pos;
+      this.windowEnd = end;
+      this.windowText = text !== undefined && text.indexOf('\r') < 0 ? text : undefined;
     }
-    return this.text;
+    return this.windowText;
   }
 
   /** Parses every header line, throwing at the first bad one; returns the first content-length. */
