@@ -120,6 +120,12 @@ export class StompConnection {
   /** Whether CONNECTED was ever received: reconnecting, not connecting for the first time. */
   private hadSession = false;
   private lastFrame: Frame | undefined;
+  /**
+   * The message tracked last and its ack id: a handler that acks the message it was given (the usual
+   * way) settles it without finding and unescaping the header a second time.
+   */
+  private lastTracked: Frame | undefined;
+  private lastTrackedId = '';
   private lastRead = 0;
   private readonly writer = new TickWriter();
   private sequence = 0;
@@ -408,6 +414,7 @@ export class StompConnection {
     this.heartbeat = null;
     this.negotiated = null;
     this.settlements.clear();
+    this.lastTracked = undefined;
     this.drained = null;
     const lost = new StompConnectionError('connection lost before the broker answered', StompErrorCode.NotConnected);
     this.connectedWaiter?.reject(lost);
@@ -486,7 +493,11 @@ export class StompConnection {
     const subscription = subscriptionId === undefined ? undefined : this.subscriptions.get(subscriptionId);
     if (subscription !== undefined && subscription.ack !== 'auto') {
       const ackId = this.ackIdOf(frame);
-      if (ackId !== undefined) this.settlements.track(ackId, subscription.id, subscription.ack === 'client');
+      if (ackId !== undefined) {
+        this.settlements.track(ackId, subscription);
+        this.lastTracked = frame;
+        this.lastTrackedId = ackId;
+      }
     }
     this.emit('onBeforeMessage', frame);
     this.emit('onMessage', frame);
@@ -686,6 +697,7 @@ export class StompConnection {
   }
 
   private ackIdOf(frame: Frame): string | undefined {
+    if (frame === this.lastTracked) return this.lastTrackedId;
     return this.negotiated === '1.2' ? frame.header('ack') : frame.header('message-id');
   }
 

@@ -1,9 +1,13 @@
 import { StompErrorCode, StompUsageError } from './errors';
 
-interface Delivery {
-  subscription: string;
-  /** From a `client` (cumulative) subscription: settling it settles every earlier one of the subscription. */
-  cumulative: boolean;
+/**
+ * The subscription a message came from, as it stood then; shared by all its messages, so tracking one
+ * allocates nothing. A `client` subscription settles cumulatively: settling a message settles every
+ * earlier one of the subscription.
+ */
+export interface Delivery {
+  readonly id: string;
+  readonly ack: string;
 }
 
 /**
@@ -17,8 +21,8 @@ export class SettlementTracker {
   private readonly transactions = new Map<string, Array<[string, Delivery]>>();
 
   /** A MESSAGE of a client or client-individual subscription arrived. */
-  track(ackId: string, subscription: string, cumulative: boolean): void {
-    this.unsettled.set(ackId, { subscription, cumulative });
+  track(ackId: string, subscription: Delivery): void {
+    this.unsettled.set(ackId, subscription);
   }
 
   /**
@@ -33,14 +37,14 @@ export class SettlementTracker {
         StompErrorCode.InvalidState,
       );
     }
-    return delivery.subscription;
+    return delivery.id;
   }
 
   /** Settles `ackId` (and, cumulatively, the earlier messages of its subscription), inside `transaction` if given. */
   settle(ackId: string, transaction?: string): void {
     const delivery = this.unsettled.get(ackId);
     if (delivery === undefined) return;
-    if (!delivery.cumulative) {
+    if (delivery.ack !== 'client') {
       // The usual case, once per message: no list.
       this.unsettled.delete(ackId);
       if (transaction !== undefined) this.transactions.get(transaction)?.push([ackId, delivery]);
@@ -48,7 +52,7 @@ export class SettlementTracker {
     }
     const settled: Array<[string, Delivery]> = [];
     for (const entry of this.unsettled) {
-      if (entry[1].subscription !== delivery.subscription) continue;
+      if (entry[1].id !== delivery.id) continue;
       settled.push(entry);
       if (entry[0] === ackId) break;
     }

@@ -1,10 +1,14 @@
-import { SettlementTracker } from '../../lib/engine/settlement-tracker';
+import { SettlementTracker, type Delivery } from '../../lib/engine/settlement-tracker';
+
+const sIndividual: Delivery = { id: 's', ack: 'client-individual' };
+const aClient: Delivery = { id: 'a', ack: 'client' };
+const bClient: Delivery = { id: 'b', ack: 'client' };
 
 describe('SettlementTracker', () => {
   it('settles one message of a client-individual subscription, and refuses it a second time', () => {
     const tracker = new SettlementTracker();
-    tracker.track('m1', 's', false);
-    tracker.track('m2', 's', false);
+    tracker.track('m1', sIndividual);
+    tracker.track('m2', sIndividual);
     expect(tracker.ownerOf('m2', 'ACK')).toBe('s');
     tracker.settle('m2');
     expect(() => tracker.ownerOf('m2', 'ACK')).toThrow(expect.objectContaining({ code: 'STOMP_ERR_INVALID_STATE' }));
@@ -13,10 +17,10 @@ describe('SettlementTracker', () => {
 
   it('settles cumulatively for client subscriptions, only within the subscription', () => {
     const tracker = new SettlementTracker();
-    tracker.track('a1', 'a', true);
-    tracker.track('b1', 'b', true);
-    tracker.track('a2', 'a', true);
-    tracker.track('a3', 'a', true);
+    tracker.track('a1', aClient);
+    tracker.track('b1', bClient);
+    tracker.track('a2', aClient);
+    tracker.track('a3', aClient);
     tracker.settle('a2');
     expect(() => tracker.ownerOf('a1', 'ACK')).toThrow();
     expect(tracker.ownerOf('b1', 'ACK')).toBe('b');
@@ -25,8 +29,8 @@ describe('SettlementTracker', () => {
 
   it('makes what an aborted transaction settled unsettled again, and keeps what a committed one settled', () => {
     const tracker = new SettlementTracker();
-    tracker.track('m1', 's', false);
-    tracker.track('m2', 's', false);
+    tracker.track('m1', sIndividual);
+    tracker.track('m2', sIndividual);
     tracker.openTransaction('t1');
     tracker.openTransaction('t2');
     tracker.settle('m1', 't1');
@@ -42,7 +46,7 @@ describe('SettlementTracker', () => {
     const tracker = new SettlementTracker();
     tracker.openTransaction('t');
     expect(() => tracker.checkNewTransaction('t')).toThrow(/already open/);
-    tracker.track('m', 's', false);
+    tracker.track('m', sIndividual);
     tracker.clear();
     expect(() => tracker.checkTransaction('t')).toThrow();
     expect(() => tracker.ownerOf('m', 'ACK')).toThrow();
