@@ -1,15 +1,6 @@
 import type { Socket } from 'node:net';
 
 /**
- * Bytes a sender may queue on the socket before it is asked to wait for 'drain'. Node asks at 16 KiB
- * (its default high-water mark), so a stream of 10 KB messages left in a writev per two messages;
- * letting it on to 64 KiB, the batch the raw ceiling writes, takes a third of the syscalls: on
- * ActiveMQ −10 % client CPU and +7 % msgs/s (bench/RESULTS.md). Frames of 100 B gain nothing
- * measurable either way.
- */
-export const WRITE_QUEUE_TARGET = 64 * 1024;
-
-/**
  * Writes encoded frames to a socket: the first frame of a tick at once, and any later frames of the
  * same tick corked until its end, so a burst leaves in few segments while a lone request or reply
  * is not held behind the microtasks that follow it (corking it too cost each RPC hop 40–50 µs:
@@ -48,10 +39,7 @@ export class TickWriter {
     }
   }
 
-  /**
-   * Writes `chunks` (one frame) in order; returns false when the sender should wait for 'drain':
-   * the socket asked for it and holds {@link WRITE_QUEUE_TARGET} bytes or more.
-   */
+  /** Writes `chunks` (one frame) in order; returns false when the socket asks to wait for 'drain'. */
   write(socket: Socket, chunks: readonly Buffer[]): boolean {
     const first = !this.inTick;
     if (first) {
@@ -65,11 +53,9 @@ export class TickWriter {
     // A frame in several buffers (a large body) still leaves in one writev.
     const single = chunks.length === 1;
     if (!single) socket.cork();
-    let accepted = true;
-    for (const chunk of chunks) accepted = socket.write(chunk);
+    let flowing = true;
+    for (const chunk of chunks) flowing = socket.write(chunk);
     if (!single) socket.uncork();
-    // Past Node's mark the socket emits 'drain' once its queue empties, whichever answer is given here.
-    const flowing = accepted || socket.writableLength < WRITE_QUEUE_TARGET;
     this.pressed = !flowing;
     this.lastWriteAt = performance.now();
     return flowing;

@@ -1,10 +1,9 @@
 import type { Socket } from 'node:net';
-import { TickWriter, WRITE_QUEUE_TARGET } from '../../lib/engine/tick-writer';
+import { TickWriter } from '../../lib/engine/tick-writer';
 
 /** Records what a socket is asked to do, writes reaching "the wire" only when not corked. */
-function recordingSocket(): { socket: Socket; wire: string[][]; calls: string[]; press: (pressed: boolean) => void; queue: (bytes: number) => void } {
+function recordingSocket(): { socket: Socket; wire: string[][]; calls: string[]; press: (pressed: boolean) => void } {
   const wire: string[][] = [];
-  let queued = 0;
   let flowing = true;
   const calls: string[] = [];
   let corks = 0;
@@ -23,16 +22,13 @@ function recordingSocket(): { socket: Socket; wire: string[][]; calls: string[];
       calls.push('uncork');
       if (corks === 0) flush();
     },
-    get writableLength(): number {
-      return queued;
-    },
     write: (chunk: Buffer) => {
       held.push(chunk.toString());
       if (corks === 0) flush();
       return flowing;
     },
   } as unknown as Socket;
-  return { socket, wire, calls, press: (pressed) => (flowing = !pressed), queue: (bytes) => (queued = bytes) };
+  return { socket, wire, calls, press: (pressed) => (flowing = !pressed) };
 }
 
 const nextTick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
@@ -62,21 +58,10 @@ describe('TickWriter', () => {
     expect(calls).toEqual(['cork', 'uncork']);
   });
 
-  it('lets a sender on past Node\'s 16 KiB mark until the socket holds 64 KiB, then asks it to wait', () => {
-    const { socket, press, queue } = recordingSocket();
-    const writer = new TickWriter();
-    press(true);
-    queue(WRITE_QUEUE_TARGET - 1);
-    expect(writer.write(socket, [Buffer.from('A')])).toBe(true);
-    queue(WRITE_QUEUE_TARGET);
-    expect(writer.write(socket, [Buffer.from('B')])).toBe(false);
-  });
-
   it('after back-pressure corks the first frame of the next tick too: the sender is streaming', async () => {
-    const { socket, wire, press, queue } = recordingSocket();
+    const { socket, wire, press } = recordingSocket();
     const writer = new TickWriter();
     press(true);
-    queue(WRITE_QUEUE_TARGET);
     expect(writer.write(socket, [Buffer.from('A')])).toBe(false);
     await nextTick();
     press(false);
