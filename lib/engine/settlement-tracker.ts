@@ -1,3 +1,4 @@
+import type { AckMode } from './connection';
 import { StompErrorCode, StompUsageError } from './errors';
 
 /**
@@ -5,9 +6,9 @@ import { StompErrorCode, StompUsageError } from './errors';
  * allocates nothing. A `client` subscription settles cumulatively: settling a message settles every
  * earlier one of the subscription.
  */
-export interface Delivery {
+export interface AckingSubscription {
   readonly id: string;
-  readonly ack: string;
+  readonly ack: AckMode;
 }
 
 /**
@@ -17,11 +18,11 @@ export interface Delivery {
  */
 export class SettlementTracker {
   /** By ack id, in arrival order (cumulative settling walks it). */
-  private readonly unsettled = new Map<string, Delivery>();
-  private readonly transactions = new Map<string, Array<[string, Delivery]>>();
+  private readonly unsettled = new Map<string, AckingSubscription>();
+  private readonly transactions = new Map<string, Array<[string, AckingSubscription]>>();
 
   /** A MESSAGE of a client or client-individual subscription arrived. */
-  track(ackId: string, subscription: Delivery): void {
+  track(ackId: string, subscription: AckingSubscription): void {
     this.unsettled.set(ackId, subscription);
   }
 
@@ -30,29 +31,29 @@ export class SettlementTracker {
    * @throws {StompUsageError} when the message is unknown or already settled.
    */
   ownerOf(ackId: string, command: string): string {
-    const delivery = this.unsettled.get(ackId);
-    if (delivery === undefined) {
+    const owner = this.unsettled.get(ackId);
+    if (owner === undefined) {
       throw new StompUsageError(
         `${command}: message ${ackId} is unknown or already acknowledged (only messages of client and client-individual subscriptions, once each)`,
         StompErrorCode.InvalidState,
       );
     }
-    return delivery.id;
+    return owner.id;
   }
 
   /** Settles `ackId` (and, cumulatively, the earlier messages of its subscription), inside `transaction` if given. */
   settle(ackId: string, transaction?: string): void {
-    const delivery = this.unsettled.get(ackId);
-    if (delivery === undefined) return;
-    if (delivery.ack !== 'client') {
+    const owner = this.unsettled.get(ackId);
+    if (owner === undefined) return;
+    if (owner.ack !== 'client') {
       // The usual case, once per message: no list.
       this.unsettled.delete(ackId);
-      if (transaction !== undefined) this.transactions.get(transaction)?.push([ackId, delivery]);
+      if (transaction !== undefined) this.transactions.get(transaction)?.push([ackId, owner]);
       return;
     }
-    const settled: Array<[string, Delivery]> = [];
+    const settled: Array<[string, AckingSubscription]> = [];
     for (const entry of this.unsettled) {
-      if (entry[1].id !== delivery.id) continue;
+      if (entry[1].id !== owner.id) continue;
       settled.push(entry);
       if (entry[0] === ackId) break;
     }
@@ -76,7 +77,7 @@ export class SettlementTracker {
 
   /** Ends a transaction; on abort, what it settled never happened and can be settled again. */
   closeTransaction(id: string, aborted: boolean): void {
-    if (aborted) for (const [ackId, delivery] of this.transactions.get(id) ?? []) this.unsettled.set(ackId, delivery);
+    if (aborted) for (const [ackId, owner] of this.transactions.get(id) ?? []) this.unsettled.set(ackId, owner);
     this.transactions.delete(id);
   }
 

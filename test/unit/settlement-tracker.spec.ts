@@ -1,8 +1,8 @@
-import { SettlementTracker, type Delivery } from '../../lib/engine/settlement-tracker';
+import { SettlementTracker, type AckingSubscription } from '../../lib/engine/settlement-tracker';
 
-const sIndividual: Delivery = { id: 's', ack: 'client-individual' };
-const aClient: Delivery = { id: 'a', ack: 'client' };
-const bClient: Delivery = { id: 'b', ack: 'client' };
+const sIndividual: AckingSubscription = { id: 's', ack: 'client-individual' };
+const aClient: AckingSubscription = { id: 'a', ack: 'client' };
+const bClient: AckingSubscription = { id: 'b', ack: 'client' };
 
 describe('SettlementTracker', () => {
   it('settles one message of a client-individual subscription, and refuses it a second time', () => {
