@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { reconnectDelay } from './backoff';
 import { FrameDecoder } from './decoder';

@@ -1,4 +1,4 @@
-import { isAscii, isUtf8 } from 'node:buffer';
+import { Buffer, isAscii, isUtf8 } from 'node:buffer';
 import { StompErrorCode, StompFrameError } from './errors';
 import { Frame, type HeaderEntry } from './frame';
 import { headerCodec, type StompVersion } from './versions';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Frame, HeaderEntry } from './frame';
 import { headerCodec, type StompVersion } from './versions';
 

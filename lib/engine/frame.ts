@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { inspect } from 'node:util';
 
 /** A header as it stands on the wire: name and value, unescaped. */

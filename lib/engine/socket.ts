@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';

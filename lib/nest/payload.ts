@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { StompUsageError, type Frame } from '../engine';
 
 /** A body ready for the wire and the content type that describes it. */
