@@ -17,13 +17,23 @@ export interface AckingSubscription {
  * the connection for it), and an ABORT makes what it settled unsettled again.
  */
 export class SettlementTracker {
-  /** By ack id, in arrival order (cumulative settling walks it). */
+  /**
+   * By ack id, in arrival order (cumulative settling walks it), every unsettled message but the
+   * newest. A handler that settles each message before the next one arrives (the usual case) never
+   * touches the map: an entry added and deleted per message made V8 shrink, grow and rehash the
+   * table every few messages (~10 % of receiving with client-individual acks, bench/RESULTS.md).
+   */
   private readonly unsettled = new Map<string, AckingSubscription>();
+  /** The newest unsettled message, if any: its ack id and subscription, newer than all of the map. */
+  private newestId: string | undefined;
+  private newest: AckingSubscription | undefined;
   private readonly transactions = new Map<string, Array<[string, AckingSubscription]>>();
 
   /** A MESSAGE of a client or client-individual subscription arrived. */
   track(ackId: string, subscription: AckingSubscription): void {
-    this.unsettled.set(ackId, subscription);
+    if (this.newest !== undefined) this.unsettled.set(this.newestId!, this.newest);
+    this.newestId = ackId;
+    this.newest = subscription;
   }
 
   /**
@@ -31,7 +41,7 @@ export class SettlementTracker {
    * @throws {StompUsageError} when the message is unknown or already settled.
    */
   ownerOf(ackId: string, command: string): string {
-    const owner = this.unsettled.get(ackId);
+    const owner = this.find(ackId);
     if (owner === undefined) {
       throw new StompUsageError(
         `${command}: message ${ackId} is unknown or already acknowledged (only messages of client and client-individual subscriptions, once each)`,
@@ -43,22 +53,37 @@ export class SettlementTracker {
 
   /** Settles `ackId` (and, cumulatively, the earlier messages of its subscription), inside `transaction` if given. */
   settle(ackId: string, transaction?: string): void {
-    const owner = this.unsettled.get(ackId);
+    const owner = this.find(ackId);
     if (owner === undefined) return;
     if (owner.ack !== 'client') {
       // The usual case, once per message: no list.
-      this.unsettled.delete(ackId);
+      this.forget(ackId);
       if (transaction !== undefined) this.transactions.get(transaction)?.push([ackId, owner]);
       return;
     }
     const settled: Array<[string, AckingSubscription]> = [];
+    const throughNewest = ackId === this.newestId;
     for (const entry of this.unsettled) {
       if (entry[1].id !== owner.id) continue;
       settled.push(entry);
       if (entry[0] === ackId) break;
     }
-    for (const [id] of settled) this.unsettled.delete(id);
+    if (throughNewest) settled.push([ackId, owner]);
+    for (const [id] of settled) this.forget(id);
     if (transaction !== undefined) this.transactions.get(transaction)?.push(...settled);
+  }
+
+  private find(ackId: string): AckingSubscription | undefined {
+    return ackId === this.newestId ? this.newest : this.unsettled.get(ackId);
+  }
+
+  private forget(ackId: string): void {
+    if (ackId === this.newestId) {
+      this.newestId = undefined;
+      this.newest = undefined;
+    } else {
+      this.unsettled.delete(ackId);
+    }
   }
 
   /** @throws {StompUsageError} when `id` is not an open transaction. */
@@ -77,6 +102,7 @@ export class SettlementTracker {
 
   /** Ends a transaction; on abort, what it settled never happened and can be settled again. */
   closeTransaction(id: string, aborted: boolean): void {
+    // They arrived before the newest unsettled message (if any), so they go back into the map.
     if (aborted) for (const [ackId, owner] of this.transactions.get(id) ?? []) this.unsettled.set(ackId, owner);
     this.transactions.delete(id);
   }
@@ -84,6 +110,8 @@ export class SettlementTracker {
   /** The session ended: the broker redelivers what was unsettled and forgets open transactions. */
   clear(): void {
     this.unsettled.clear();
+    this.newestId = undefined;
+    this.newest = undefined;
     this.transactions.clear();
   }
 }

@@ -27,6 +27,37 @@ describe('SettlementTracker', () => {
     expect(tracker.ownerOf('a3', 'ACK')).toBe('a');
   });
 
+  it('settles the newest message apart from the older ones, and cumulatively through it', () => {
+    const tracker = new SettlementTracker();
+    tracker.track('m1', sIndividual);
+    tracker.track('m2', sIndividual);
+    tracker.settle('m2');
+    tracker.track('m3', sIndividual);
+    expect(tracker.ownerOf('m1', 'ACK')).toBe('s');
+    expect(tracker.ownerOf('m3', 'ACK')).toBe('s');
+    expect(() => tracker.ownerOf('m2', 'ACK')).toThrow();
+
+    tracker.track('a1', aClient);
+    tracker.track('b1', bClient);
+    tracker.track('a2', aClient);
+    tracker.settle('a2');
+    expect(() => tracker.ownerOf('a1', 'ACK')).toThrow();
+    expect(() => tracker.ownerOf('a2', 'ACK')).toThrow();
+    expect(tracker.ownerOf('b1', 'ACK')).toBe('b');
+    expect(tracker.ownerOf('m1', 'ACK')).toBe('s');
+  });
+
+  it('makes the newest message unsettled again when the transaction that settled it aborts', () => {
+    const tracker = new SettlementTracker();
+    tracker.openTransaction('t');
+    tracker.track('m1', sIndividual);
+    tracker.settle('m1', 't');
+    tracker.track('m2', sIndividual);
+    tracker.closeTransaction('t', true);
+    expect(tracker.ownerOf('m1', 'ACK')).toBe('s');
+    expect(tracker.ownerOf('m2', 'ACK')).toBe('s');
+  });
+
   it('makes what an aborted transaction settled unsettled again, and keeps what a committed one settled', () => {
     const tracker = new SettlementTracker();
     tracker.track('m1', sIndividual);
