@@ -2,6 +2,7 @@
 
 const CHUNK = 64 * 1024;
 const NUL = Buffer.from([0]);
+const NUL_EOL = Buffer.from([0, 0x0a]);
 
 export interface Stream {
   chunks: Buffer[];
@@ -40,21 +41,27 @@ export function messageStream(n: number): Stream {
 }
 
 /**
- * `n` MESSAGE frames with `size`-byte bodies as ActiveMQ 5.17 sends them on STOMP 1.2 (the headers
- * of one captured from the broker), with the `ack` header of client acks when `withAck`.
+ * `n` MESSAGE frames with `size`-byte bodies as `broker` sends them on STOMP 1.2 (the headers of one
+ * captured from it), with the `ack` header of client acks when `withAck`: ActiveMQ 5.17's ids carry
+ * escaped colons, RabbitMQ 3.10's need no escaping and it ends each frame with an EOL.
  */
-export function activemqStream(n: number, withAck: boolean, size = 100): Stream {
+export function brokerStream(broker: 'activemq' | 'rabbitmq', n: number, withAck: boolean, size = 100): Stream {
   const body = Buffer.alloc(size, 'x');
   const parts: Buffer[] = [];
   for (let i = 1; i <= n; i++) {
-    const id = `ID\\cvm-37859-1795731328591-3\\c50\\c-1\\c1\\c${i}`;
-    const ack = withAck ? `ack:${id}\n` : '';
-    parts.push(Buffer.from(`MESSAGE\ncontent-length:${size}\nexpires:0\ndestination:/queue/bench\n${ack}subscription:s1\npriority:4\nmessage-id:${id}\ntimestamp:1795731918551\n\n`), body, NUL);
+    if (broker === 'activemq') {
+      const id = `ID\\cvm-37859-1795731328591-3\\c50\\c-1\\c1\\c${i}`;
+      const ack = withAck ? `ack:${id}\n` : '';
+      parts.push(Buffer.from(`MESSAGE\ncontent-length:${size}\nexpires:0\ndestination:/queue/bench\n${ack}subscription:s1\npriority:4\nmessage-id:${id}\ntimestamp:1795731918551\n\n`), body, NUL);
+    } else {
+      const id = `T_s1@@session-3BRNT6ePhcfaXMm-xmOMPA@@${i}`;
+      const ack = withAck ? `ack:${id}\n` : '';
+      parts.push(Buffer.from(`MESSAGE\nsubscription:s1\ndestination:/queue/bench\nmessage-id:${id}\nredelivered:false\n${ack}content-length:${size}\n\n`), body, NUL_EOL);
+    }
   }
   const all = Buffer.concat(parts);
   return { chunks: chunked(all), frames: n, bodyBytes: n * body.length, totalBytes: all.length };
 }
-
 
 /** `all` in reads of 64 KB. */
 function chunked(all: Buffer): Buffer[] {

@@ -2,9 +2,9 @@
  * The client's own work per message, without a broker or a kernel in the way: on this 2-core VM a
  * throughput run's CPU per message moves by 2x between runs, too much to see a change of 10 %.
  *   node scripts/run-ts.js bench/tools/client-work.ts --mode receive|decode|send [--ack auto|client-individual]
- *        [--body 100] [--n 20000] [--passes 13] [--lib /path/to/other/lib/engine]
+ *        [--body 100] [--broker activemq|rabbitmq] [--n 20000] [--passes 13] [--lib /path/to/other/lib/engine]
  * receive: a StompConnection on a stand-in socket (what it writes is dropped) is handed
- *          ActiveMQ 5.17's MESSAGE frames (--body bytes) in 64 KB reads; the listener reads each body as text
+ *          MESSAGE frames (--body bytes) as ActiveMQ 5.17 or RabbitMQ 3.10 sends them, in 64 KB reads; the listener reads each body as text
  *          and, with client-individual, acks it.  decode: the same reads through FrameDecoder alone.
  *          send: `send()` of --body byte messages.
  * Prints µs per message, best and median of the passes after three warm-up passes. `--lib` loads
@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import type * as Engine from '../../lib/engine';
 import type * as Decoder from '../../lib/engine/decoder';
 import { num, parseArgs, str } from '../support/child';
-import { activemqStream } from '../support/streams';
+import { brokerStream } from '../support/streams';
 
 const WARMUP_PASSES = 3;
 
@@ -47,6 +47,7 @@ const ack = str(args, 'ack', 'auto') as Engine.AckMode;
 const n = num(args, 'n', 20_000);
 const passes = num(args, 'passes', 13);
 const size = num(args, 'body', 100);
+const broker = str(args, 'broker', 'activemq') as 'activemq' | 'rabbitmq';
 const lib = str(args, 'lib', '../../lib/engine');
 /* eslint-disable @typescript-eslint/no-var-requires */
 const engine = require(lib) as typeof Engine;
@@ -66,7 +67,7 @@ async function connected(onMessage: (connection: Engine.StompConnection, frame: 
   plumbing.socket = socket;
   plumbing.state = 'connecting';
   plumbing.connectedWaiter = { resolve: () => undefined, reject: (error) => { throw error; } };
-  plumbing.onData(socket, Buffer.from('CONNECTED\nversion:1.2\nheart-beat:0,0\nserver:ActiveMQ/5.17.2\n\n\0'));
+  plumbing.onData(socket, Buffer.from(`CONNECTED\nversion:1.2\nheart-beat:0,0\nserver:${broker === 'activemq' ? 'ActiveMQ/5.17.2' : 'RabbitMQ/3.10.8'}\n\n\0`));
   await connection.subscribe('/queue/bench', 's1', ack);
   return { connection, feed: (chunk) => plumbing.onData(socket, chunk) };
 }
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
       handled += n;
     };
   } else {
-    const { chunks } = activemqStream(n, ack !== 'auto', size);
+    const { chunks } = brokerStream(broker, n, ack !== 'auto', size);
     if (mode === 'decode') {
       const decoder = new FrameDecoder({ onFrame: () => void handled++, onHeartbeat: () => undefined }, {}, '1.2');
       pass = () => chunks.forEach((chunk) => decoder.push(chunk));
