@@ -31,6 +31,15 @@ export class SettlementTracker {
 
   /** A MESSAGE of a client or client-individual subscription arrived. */
   track(ackId: string, subscription: AckingSubscription): void {
+    // Delivered again while still unsettled (after an ABORT, say): it stays one entry, where it was.
+    if (ackId === this.newestId) {
+      this.newest = subscription;
+      return;
+    }
+    if (this.unsettled.size > 0 && this.unsettled.has(ackId)) {
+      this.unsettled.set(ackId, subscription);
+      return;
+    }
     if (this.newest !== undefined) this.unsettled.set(this.newestId!, this.newest);
     this.newestId = ackId;
     this.newest = subscription;

@@ -58,6 +58,22 @@ describe('SettlementTracker', () => {
     expect(tracker.ownerOf('m2', 'ACK')).toBe('s');
   });
 
+  it('keeps one entry for a message delivered again while still unsettled', () => {
+    const tracker = new SettlementTracker();
+    tracker.openTransaction('t');
+    tracker.track('m1', sIndividual);
+    tracker.settle('m1', 't');
+    tracker.closeTransaction('t', true);
+    tracker.track('m1', sIndividual);
+    tracker.settle('m1');
+    expect(() => tracker.ownerOf('m1', 'ACK')).toThrow();
+
+    tracker.track('m2', sIndividual);
+    tracker.track('m2', sIndividual);
+    tracker.settle('m2');
+    expect(() => tracker.ownerOf('m2', 'ACK')).toThrow();
+  });
+
   it('makes what an aborted transaction settled unsettled again, and keeps what a committed one settled', () => {
     const tracker = new SettlementTracker();
     tracker.track('m1', sIndividual);
