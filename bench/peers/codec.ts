@@ -137,7 +137,7 @@ const encoders: Record<string, () => Encoder> = {
   ours: () => (n) => {
     let bytes = 0;
     for (let i = 0; i < n; i++) {
-      const frame = new Frame('SEND', sendEntries(i), Buffer.from(SEND_BODY, 'utf8'));
+      const frame = new Frame('SEND', sendEntries(i), SEND_BODY);
       for (const b of encodeFrame(frame, '1.2')) bytes += b.length;
     }
     return bytes;

@@ -135,8 +135,9 @@ const pool = ['destination', '/queue/a', 'a:b', 'x\\y', 'line\nbreak', 'cr\rhere
 for (let n = 0; n < cases; n++) {
   const entries: Array<[string, string]> = Array.from({ length: int(random, 6) }, () => [pick(random, pool), pick(random, pool)]);
   const version = pick(random, current.STOMP_VERSIONS);
-  const command = pick(random, ['SEND', 'SEND', 'MESSAGE', 'CONNECT']);
-  const body = pick(random, ['', 'hello', 'a\0b', 'x'.repeat(20000)]);
+  const command = pick(random, ['SEND', 'SEND', 'MESSAGE', 'CONNECT', 'ACK', 'NACK']);
+  // Text bodies (ASCII, UTF-8 under and over the inline limit, a lone surrogate) and bytes.
+  const body = pick<string | Buffer>(random, ['', 'hello', 'a\0b', 'x'.repeat(20000), 'ü 日本', 'é'.repeat(1000), 'é'.repeat(2000), 'lone \ud800', Buffer.from('by\0tes')]);
   const options = pick(random, [{}, { autoContentLength: false }]);
   const run = (lib: typeof current): string => {
     try {

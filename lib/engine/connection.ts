@@ -635,7 +635,8 @@ export class StompConnection {
       const headers: HeaderEntry[] = [['destination', destination]];
       if (options.contentType !== undefined) headers.push(['content-type', options.contentType]);
       if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
-      const payload = typeof body === 'string' ? Buffer.from(body, this.options.encoding) : body;
+      // UTF-8 text goes into the frame as text: the encoder writes it without a Buffer of its own.
+      const payload = typeof body === 'string' && !isUtf8Encoding(this.options.encoding) ? Buffer.from(body, this.options.encoding) : body;
       return new Frame('SEND', withExtra(headers, options.headers), payload);
     }, options.receipt);
   }
@@ -791,4 +792,8 @@ function sameSubscription(a: Subscription, b: Subscription): boolean {
 
 function reportListenerError(event: string, error: unknown): void {
   process.emitWarning(`nestjs-stomp: listener ${event} threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, 'StompListenerWarning');
+}
+
+function isUtf8Encoding(encoding: BufferEncoding): boolean {
+  return encoding === 'utf8' || encoding === 'utf-8';
 }

@@ -27,23 +27,39 @@ const NUL = Buffer.from([0]);
  * @throws {StompFrameError} `STOMP_ERR_UNENCODABLE` when a header cannot be carried by `version`.
  */
 export function encodeFrame(frame: Frame, version: StompVersion, options: EncodeOptions = {}): Buffer[] {
-  const body = frame.body;
+  // A small body given as text is measured and written as text: no Buffer of its own, no copy of one.
+  const given = frame.unencodedText;
+  const text = given !== undefined && given.length <= INLINE_BODY_MAX ? given : undefined;
+  const bodyLength = text === undefined ? frame.body.length : Buffer.byteLength(text, 'utf8');
+  // As many bytes as characters: every character is ASCII (any other takes two or more bytes).
+  const asciiText = text !== undefined && bodyLength === text.length;
   const withLength =
-    body.length > 0 && (options.autoContentLength !== false || frame.header('content-length') !== undefined || body.includes(0));
-  const head = buildHead(frame.command, frame.entries, version, withLength ? body.length : -1);
-  if (body.length > INLINE_BODY_MAX) {
-    return [Buffer.from(head, 'utf8'), body, NUL];
+    bodyLength > 0 && (options.autoContentLength !== false || frame.header('content-length') !== undefined || holdsNul(frame, text));
+  const head = buildHead(frame.command, frame.entries, version, withLength ? bodyLength : -1);
+  if (bodyLength > INLINE_BODY_MAX) {
+    return [Buffer.from(head, 'utf8'), frame.body, NUL];
   }
   // An all-ASCII head (known while building it) is as long in bytes as in characters, and is written
   // without UTF-8 encoding or a separate pass to measure it.
   const ascii = headIsAscii;
   const headLength = ascii ? head.length : Buffer.byteLength(head, 'utf8');
-  const out = Buffer.allocUnsafe(headLength + body.length + 1);
-  if (ascii) (out as WritableBuffer).latin1Write(head, 0, headLength);
-  else (out as WritableBuffer).utf8Write(head, 0, headLength);
-  if (body.length > 0) out.set(body, headLength);
+  const out = Buffer.allocUnsafe(headLength + bodyLength + 1) as WritableBuffer;
+  if (ascii && asciiText) {
+    // One write of both: a native call costs more than joining the two strings.
+    out.latin1Write(head + text, 0, headLength + bodyLength);
+  } else {
+    if (ascii) out.latin1Write(head, 0, headLength);
+    else out.utf8Write(head, 0, headLength);
+    if (text !== undefined) out.utf8Write(text, headLength, bodyLength);
+    else if (bodyLength > 0) out.set(frame.body, headLength);
+  }
   out[out.length - 1] = 0;
   return [out];
+}
+
+/** Whether the body holds a NUL, which only a content-length lets a reader carry. */
+function holdsNul(frame: Frame, text: string | undefined): boolean {
+  return text === undefined ? frame.body.includes(0) : text.includes('\0');
 }
 
 /** Node's Buffer writers without `write()`'s argument juggling (present since Node 0.x, not typed). */

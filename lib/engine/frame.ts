@@ -19,8 +19,10 @@ const CR = 0x0d;
  * @see https://stomp.github.io/stomp-specification-1.2.html#Repeated_Header_Entries
  */
 export class Frame {
-  /** The body, always binary; {@link Frame.text} decodes it. */
-  readonly body: Buffer;
+  /** The body as bytes, once made (always, for a body given as bytes). */
+  #body: Buffer | undefined;
+  /** A body given as text, kept until its bytes are needed: the encoder writes it straight into the frame. */
+  #text: string | undefined;
   private record?: Record<string, string>;
   /** The headers, once built (always, for a frame built with `new`; on first use, for a decoded one). */
   #entries: readonly HeaderEntry[] | undefined;
@@ -34,7 +36,22 @@ export class Frame {
     body: Buffer | Uint8Array | string = EMPTY,
   ) {
     this.#entries = headerEntries(headers);
-    this.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    if (typeof body === 'string') this.#text = body;
+    else this.#body = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+
+  /** The body, always binary (a text body encoded as UTF-8); {@link Frame.text} decodes it. */
+  get body(): Buffer {
+    return (this.#body ??= Buffer.from(this.#text!, 'utf8'));
+  }
+
+  /**
+   * The body as given to the constructor when that was text whose bytes were not needed yet, else
+   * undefined: the encoder writes such text into the frame's buffer without a Buffer of its own.
+   * @internal
+   */
+  get unencodedText(): string | undefined {
+    return this.#body === undefined ? this.#text : undefined;
   }
 
   /**
