@@ -42,8 +42,9 @@ export function messageStream(n: number): Stream {
 
 /**
  * `n` MESSAGE frames with `size`-byte bodies as `broker` sends them on STOMP 1.2 (the headers of one
- * captured from it), with the `ack` header of client acks when `withAck`: ActiveMQ 5.17's ids carry
- * escaped colons, RabbitMQ 3.10's need no escaping and it ends each frame with an EOL.
+ * captured from it), with the `ack` header of client acks when `withAck`, each frame followed by an
+ * EOL as both send it: ActiveMQ 5.17's ids carry escaped colons and its `ack` value is an id of its
+ * own, RabbitMQ 3.10's need no escaping and repeat the `message-id`.
  */
 export function brokerStream(broker: 'activemq' | 'rabbitmq', n: number, withAck: boolean, size = 100): Stream {
   const body = Buffer.alloc(size, 'x');
@@ -51,8 +52,8 @@ export function brokerStream(broker: 'activemq' | 'rabbitmq', n: number, withAck
   for (let i = 1; i <= n; i++) {
     if (broker === 'activemq') {
       const id = `ID\\cvm-37859-1795731328591-3\\c50\\c-1\\c1\\c${i}`;
-      const ack = withAck ? `ack:${id}\n` : '';
-      parts.push(Buffer.from(`MESSAGE\ncontent-length:${size}\nexpires:0\ndestination:/queue/bench\n${ack}subscription:s1\npriority:4\nmessage-id:${id}\ntimestamp:1795731918551\n\n`), body, NUL);
+      const ack = withAck ? `ack:ID\\cvm-37859-1795731328591-4\\c${i}\n` : '';
+      parts.push(Buffer.from(`MESSAGE\ncontent-length:${size}\nexpires:0\ndestination:/queue/bench\n${ack}subscription:s1\npriority:4\nmessage-id:${id}\ntimestamp:1795731918551\n\n`), body, NUL_EOL);
     } else {
       const id = `T_s1@@session-3BRNT6ePhcfaXMm-xmOMPA@@${i}`;
       const ack = withAck ? `ack:${id}\n` : '';

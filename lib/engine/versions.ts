@@ -84,7 +84,7 @@ function escapingCodec(special: RegExp, specialAll: RegExp, refused: RegExp, une
     unescape(text) {
       let at = text.indexOf('\\');
       if (at < 0) return text;
-      // The last result is kept: ActiveMQ sends the same escaped id twice per MESSAGE (message-id, ack).
+      // The last result is kept: a header read again, and the ACK that escapes the id back, need no second pass.
       if (text === lastEscaped) return lastUnescaped;
       // A loop, not a regex with a callback (or replaceAll): 3-5x faster on such ids.
       let out = '';
