@@ -47,7 +47,7 @@ const ack = str(args, 'ack', 'auto') as Engine.AckMode;
 const n = num(args, 'n', 20_000);
 const passes = num(args, 'passes', 13);
 const size = num(args, 'body', 100);
-const broker = str(args, 'broker', 'activemq') as 'activemq' | 'rabbitmq';
+const broker = brokerArg(str(args, 'broker', 'activemq'));
 const lib = str(args, 'lib', '../../lib/engine');
 /* eslint-disable @typescript-eslint/no-var-requires */
 const engine = require(lib) as typeof Engine;
@@ -70,6 +70,11 @@ async function connected(onMessage: (connection: Engine.StompConnection, frame: 
   plumbing.onData(socket, Buffer.from(`CONNECTED\nversion:1.2\nheart-beat:0,0\nserver:${broker === 'activemq' ? 'ActiveMQ/5.17.2' : 'RabbitMQ/3.10.8'}\n\n\0`));
   await connection.subscribe('/queue/bench', 's1', ack);
   return { connection, feed: (chunk) => plumbing.onData(socket, chunk) };
+}
+
+function brokerArg(value: string): 'activemq' | 'rabbitmq' {
+  if (value !== 'activemq' && value !== 'rabbitmq') throw new Error(`--broker is activemq or rabbitmq; got ${value}`);
+  return value;
 }
 
 async function main(): Promise<void> {
