@@ -103,6 +103,8 @@ export class StompConnection {
   private readonly listeners = new Map<string, ConnectionListener>();
   /** The listeners as an array, replaced (never mutated) on change: emitting copies nothing per frame. */
   private listenerList: readonly ConnectionListener[] = [];
+  /** Whether a listener takes onHeartbeat. */
+  private heartbeatHeard = false;
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly settlements = new SettlementTracker();
   private readonly receipts = new Map<string, ReceiptWaiter>();
@@ -136,7 +138,13 @@ export class StompConnection {
   constructor(options: ConnectionOptions = {}) {
     this.options = resolveOptions(options);
     this.decoder = new FrameDecoder(
-      { onFrame: (frame) => this.onFrame(frame), onHeartbeat: () => this.emit('onHeartbeat') },
+      {
+        onFrame: (frame) => this.onFrame(frame),
+        // Both brokers send an EOL after every frame: unheard, it must cost no more than this test.
+        onHeartbeat: () => {
+          if (this.heartbeatHeard) this.emit('onHeartbeat');
+        },
+      },
       this.options,
     );
   }
@@ -146,7 +154,7 @@ export class StompConnection {
   /** Adds or replaces the listener called `name`. */
   setListener(name: string, listener: ConnectionListener): void {
     this.listeners.set(name, listener);
-    this.listenerList = [...this.listeners.values()];
+    this.listenersChanged();
   }
 
   /** The listener called `name`, if any. */
@@ -157,7 +165,12 @@ export class StompConnection {
   /** Removes the listener called `name`. */
   removeListener(name: string): void {
     this.listeners.delete(name);
+    this.listenersChanged();
+  }
+
+  private listenersChanged(): void {
     this.listenerList = [...this.listeners.values()];
+    this.heartbeatHeard = this.hasListener('onHeartbeat');
   }
 
   private hasListener(event: ListenerEvent): boolean {

@@ -83,6 +83,25 @@ describe('engine on the wire (scripted fake peer)', () => {
     );
   });
 
+  it('reports EOLs between frames to the listeners that take onHeartbeat, from when they are set until removed', async () => {
+    const [conn, socket] = await connected();
+    const seen = new Inbox<string>();
+    const beats = { onHeartbeat: () => seen.push('beat') };
+    conn.setListener('m', { onMessage: (frame) => seen.push(frame.header('message-id') ?? '') });
+    conn.setListener('beats', beats);
+    await conn.subscribe('/queue/a', 's1', 'auto');
+    await socket.next('SUBSCRIBE');
+    socket.write('\nMESSAGE\nsubscription:s1\nmessage-id:m1\n\n\0\r\n');
+    expect(await seen.take(3)).toEqual(['beat', 'm1', 'beat']);
+    conn.removeListener('beats');
+    socket.write('\nMESSAGE\nsubscription:s1\nmessage-id:m2\n\n\0\n');
+    expect(await seen.next()).toBe('m2');
+    conn.setListener('beats', beats);
+    socket.write('\nMESSAGE\nsubscription:s1\nmessage-id:m3\n\n\0');
+    // In order on one socket: a beat delivered while removed would come before these.
+    expect(await seen.take(2)).toEqual(['beat', 'm3']);
+  });
+
   it('reconnects after the socket is cut mid-frame and re-subscribes', async () => {
     const [conn, first] = await connected();
     const disconnected = new Inbox<true>();
