@@ -14,7 +14,7 @@ import {
   StompTimeoutError,
   StompUsageError,
 } from './errors';
-import { Frame, headerEntries, type HeaderEntry, type HeadersInit } from './frame';
+import { appendHeaders, Frame, headerEntries, type HeaderEntry, type HeadersInit } from './frame';
 import { HeartbeatMonitor, negotiateHeartbeats, type HeartbeatIntervals } from './heartbeat';
 import type { ConnectionListener, ListenerEvent } from './listener';
 import { RECONNECT_FOREVER, resolveOptions, type ConnectionOptions, type ResolvedOptions } from './options';
@@ -781,7 +781,7 @@ function toEntries(headers: HeadersInit | undefined): HeaderEntry[] {
 
 /** `entries` followed by the caller's `extra` headers; `entries` itself when there are none (no copy per SEND or ACK). */
 function withExtra(entries: HeaderEntry[], extra: HeadersInit | undefined): HeaderEntry[] {
-  return extra === undefined ? entries : entries.concat(headerEntries(extra));
+  return extra === undefined ? entries : appendHeaders(entries, extra);
 }
 
 function checkName(what: string, value: unknown): void {

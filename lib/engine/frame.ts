@@ -129,8 +129,19 @@ export class Frame {
 
 /** Headers as ordered entries; `undefined` values are left out. */
 export function headerEntries(headers: HeadersInit): HeaderEntry[] {
-  if (Array.isArray(headers)) return headers as HeaderEntry[];
-  const entries: HeaderEntry[] = [];
+  return Array.isArray(headers) ? (headers as HeaderEntry[]) : appendHeaders([], headers);
+}
+
+/**
+ * Appends `headers` to `entries` (which the caller owns) and returns it: a frame's own headers and
+ * a caller's extra ones in one array, without an array for the extra ones first.
+ * @internal
+ */
+export function appendHeaders(entries: HeaderEntry[], headers: HeadersInit): HeaderEntry[] {
+  if (Array.isArray(headers)) {
+    for (const entry of headers as HeaderEntry[]) entries.push(entry);
+    return entries;
+  }
   for (const key of Object.keys(headers)) {
     const value = (headers as Record<string, unknown>)[key];
     if (value !== undefined) entries.push([key, String(value)]);

@@ -46,8 +46,6 @@ export interface ClientStompOptions extends ConnectionOptions {
   deserializer?: { deserialize(value: unknown, options?: { frame?: Frame }): unknown };
 }
 
-const NO_HEADERS: Record<string, string> = {};
-
 interface PendingRequest {
   callback: (packet: WritePacket) => void;
   /** `performance.now()` past which the request fails. */
@@ -172,7 +170,7 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   }
 
   protected dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    return this.write(packet, NO_HEADERS, this.options.confirm ?? false) as Promise<unknown> as Promise<T>;
+    return this.write(packet, undefined, this.options.confirm ?? false) as Promise<unknown> as Promise<T>;
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -187,7 +185,7 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   }
 
   /** Encodes and sends one message, waiting for a reconnect (up to `reconnectWait`) when down. */
-  private write(packet: ReadPacket, headers: Record<string, string>, receipt: boolean): Promise<void> {
+  private write(packet: ReadPacket, headers: Record<string, string> | undefined, receipt: boolean): Promise<void> {
     let destination: string;
     let options: SendOptions;
     let body: string | Buffer;

@@ -83,6 +83,24 @@ describe('engine on the wire (scripted fake peer)', () => {
     );
   });
 
+  it('writes SEND with its own headers first, then the extra ones, given as an object or as entries', async () => {
+    const [conn, socket] = await connected();
+    await conn.send('/queue/a', '{}', { contentType: 'application/json', headers: { 'reply-to': '/temp-queue/r', priority: 4, persistent: true, skipped: undefined } });
+    const fromObject = await socket.next('SEND');
+    expect(fromObject.entries).toEqual([
+      ['destination', '/queue/a'],
+      ['content-type', 'application/json'],
+      ['reply-to', '/temp-queue/r'],
+      ['priority', '4'],
+      ['persistent', 'true'],
+      ['content-length', '2'],
+    ]);
+    const extra: [string, string][] = [['x-a', '1'], ['x-a', '2']];
+    await conn.send('/queue/a', 'b', { headers: extra });
+    expect((await socket.next('SEND')).entries.slice(0, 3)).toEqual([['destination', '/queue/a'], ['x-a', '1'], ['x-a', '2']]);
+    expect(extra).toEqual([['x-a', '1'], ['x-a', '2']]);
+  });
+
   it('reports EOLs between frames to the listeners that take onHeartbeat, from when they are set until removed', async () => {
     const [conn, socket] = await connected();
     const seen = new Inbox<string>();
