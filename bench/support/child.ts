@@ -124,8 +124,12 @@ export function percentile(sorted: number[], p: number): number {
 /**
  * With BENCH_CPU_PROF=<file.cpuprofile> in the environment, records a V8 CPU profile of `fn` only
  * (not of the set-up around it), for bench/tools/cpuprofile-top.js. Same format as `node --cpu-prof`.
+ * With BENCH_CALLGRIND=1, under `valgrind --tool=callgrind --instr-atstart=no`, counts the
+ * instructions of `fn` only: with one request in flight the reads and writes do not depend on
+ * timing, so callgrind's total ÷ N is a repeatable cost per round trip.
  */
 export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
+  if (process.env.BENCH_CALLGRIND) return instrumented(fn);
   const file = process.env.BENCH_CPU_PROF;
   if (!file) return fn();
   const { Session } = await import('node:inspector');
@@ -143,5 +147,16 @@ export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
     const { profile } = await post('Profiler.stop');
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
+  }
+}
+
+async function instrumented<T>(fn: () => Promise<T>): Promise<T> {
+  const { execFileSync } = await import('node:child_process');
+  const callgrind = (on: boolean): void => void execFileSync('callgrind_control', ['-i', on ? 'on' : 'off', String(process.pid)], { stdio: 'ignore' });
+  callgrind(true);
+  try {
+    return await fn();
+  } finally {
+    callgrind(false);
   }
 }
