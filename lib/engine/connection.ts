@@ -779,7 +779,7 @@ function toEntries(headers: HeadersInit | undefined): HeaderEntry[] {
   return headers === undefined ? [] : headerEntries(headers);
 }
 
-/** `entries` followed by the caller's `extra` headers; `entries` itself when there are none (no copy per SEND or ACK). */
+/** `entries` (a frame's own headers, built just before) with the caller's `extra` headers appended in place: no copy per SEND or ACK. */
 function withExtra(entries: HeaderEntry[], extra: HeadersInit | undefined): HeaderEntry[] {
   return extra === undefined ? entries : appendHeaders(entries, extra);
 }
