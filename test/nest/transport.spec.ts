@@ -45,6 +45,27 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect(await firstValueFrom(client.status)).toBe(StompStatus.CONNECTED);
   });
 
+  it('hands handlers what the deserializer makes of the body, whether it answers at once or with a Promise', async () => {
+    const queue = `/queue/${uniqueName('deser')}`;
+    const seen = new Inbox<unknown>();
+    @Controller()
+    class Events {
+      @EventPattern(queue)
+      handle(@Payload() data: unknown): void {
+        seen.push(data);
+      }
+    }
+    const deserialize = (value: unknown, options?: { channel?: string }): unknown =>
+      (value as { slow?: boolean }).slow ? Promise.resolve({ later: value, channel: options?.channel }) : { now: value, channel: options?.channel };
+    await startServer(broker, [Events], { deserializer: { deserialize } });
+    const { client } = await startClient(broker, { confirm: true });
+    await lastValueFrom(client.emit(queue, { slow: true }), { defaultValue: undefined });
+    await lastValueFrom(client.emit(queue, { slow: false }), { defaultValue: undefined });
+    const got = await seen.take(2);
+    expect(got).toHaveLength(2);
+    expect(got).toEqual(expect.arrayContaining([{ later: { slow: true }, channel: queue }, { now: { slow: false }, channel: queue }]));
+  });
+
   it('answers @MessagePattern requests: values, RpcException errors, Observable streams, 100 at once', async () => {
     const rpc = `/queue/${uniqueName('rpc')}`;
     const failing = `/queue/${uniqueName('rpc-fail')}`;
