@@ -1,7 +1,8 @@
 /**
  * Workload 2, the Nest path: a Nest microservice and a ClientProxy in this process.
  *   --transport stomp      ClientStomp → ServerStomp (ours), handler subscription with ack auto
- *   --transport stomp-ack  the same with ack client-individual, concurrency (= prefetch) 1000
+ *   --transport stomp-ack  the same with ack client-individual, concurrency (= prefetch) 1000 for
+ *                          events and 100 for requests
  *   --transport rmq        Nest's RMQ transport (amqplib) on RabbitMQ's AMQP port, noAck
  *   --transport tcp        Nest's TCP transport, no broker (the floor of the Nest layer)
  *   --op emit  --n N       client.emit → @EventPattern; N events with at most 1,000 in flight
@@ -54,7 +55,7 @@ main(async () => {
       }
     }
 
-    @MessagePattern(`${pattern}.rpc`, stomp ? { ack: 'auto', concurrency: 100 } : {})
+    @MessagePattern(`${pattern}.rpc`, stomp ? { ack: transport === 'stomp' ? 'auto' : 'client-individual', concurrency: 100 } : {})
     onRequest(@Payload() data: { i: number }): { i: number; ok: boolean } {
       return { i: data.i, ok: true };
     }
