@@ -103,8 +103,11 @@ export class StompConnection {
   private readonly listeners = new Map<string, ConnectionListener>();
   /** The listeners as an array, replaced (never mutated) on change: emitting copies nothing per frame. */
   private listenerList: readonly ConnectionListener[] = [];
-  /** Whether a listener takes onHeartbeat. */
-  private heartbeatHeard = false;
+  /**
+   * Whether any listener takes the events emitted per frame (an EOL follows every frame from both
+   * brokers; onSend every frame out): unheard, each costs this read instead of a pass over the listeners.
+   */
+  private heard = { onHeartbeat: false, onSend: false };
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly settlements = new SettlementTracker();
   private readonly receipts = new Map<string, ReceiptWaiter>();
@@ -140,9 +143,8 @@ export class StompConnection {
     this.decoder = new FrameDecoder(
       {
         onFrame: (frame) => this.onFrame(frame),
-        // Both brokers send an EOL after every frame: unheard, it must cost no more than this test.
         onHeartbeat: () => {
-          if (this.heartbeatHeard) this.emit('onHeartbeat');
+          if (this.heard.onHeartbeat) this.emit('onHeartbeat');
         },
       },
       this.options,
@@ -170,7 +172,7 @@ export class StompConnection {
 
   private listenersChanged(): void {
     this.listenerList = [...this.listeners.values()];
-    this.heartbeatHeard = this.hasListener('onHeartbeat');
+    this.heard = { onHeartbeat: this.hasListener('onHeartbeat'), onSend: this.hasListener('onSend') };
   }
 
   private hasListener(event: ListenerEvent): boolean {
@@ -552,7 +554,7 @@ export class StompConnection {
   /** Encodes and writes a frame on the current socket; throws if it cannot be encoded. */
   private writeFrame(frame: Frame): boolean {
     const chunks = encodeFrame(frame, this.negotiated ?? this.options.version, this.options);
-    if (this.hasListener('onSend')) this.emit('onSend', frame);
+    if (this.heard.onSend) this.emit('onSend', frame);
     return this.writeRaw(chunks);
   }
 
