@@ -652,7 +652,7 @@ export class StompConnection {
       if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
       // UTF-8 text goes into the frame as text: the encoder writes it without a Buffer of its own.
       const payload = typeof body === 'string' && !isUtf8Encoding(this.options.encoding) ? Buffer.from(body, this.options.encoding) : body;
-      return new Frame('SEND', withExtra(headers, options.headers), payload);
+      return new Frame('SEND', appendHeaders(headers, options.headers), payload);
     }, options.receipt);
   }
 
@@ -730,7 +730,7 @@ export class StompConnection {
         const headers: HeaderEntry[] =
           this.negotiated === '1.2' ? [['id', id]] : this.negotiated === '1.1' ? [['message-id', id], ['subscription', subscription ?? owner]] : [['message-id', id]];
         if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
-        return new Frame(command, withExtra(headers, options.headers));
+        return new Frame(command, appendHeaders(headers, options.headers));
       },
       options.receipt,
       () => this.settlements.settle(id, options.transaction),
@@ -779,11 +779,6 @@ export class StompConnection {
 
 function toEntries(headers: HeadersInit | undefined): HeaderEntry[] {
   return headers === undefined ? [] : headerEntries(headers);
-}
-
-/** `entries` (a frame's own headers, built just before) with the caller's `extra` headers appended in place: no copy per SEND or ACK. */
-function withExtra(entries: HeaderEntry[], extra: HeadersInit | undefined): HeaderEntry[] {
-  return extra === undefined ? entries : appendHeaders(entries, extra);
 }
 
 function checkName(what: string, value: unknown): void {

@@ -133,11 +133,12 @@ export function headerEntries(headers: HeadersInit): HeaderEntry[] {
 }
 
 /**
- * Appends `headers` to `entries` (which the caller owns) and returns it: a frame's own headers and
- * a caller's extra ones in one array, without an array for the extra ones first.
+ * Appends `headers`, if any, to `entries` (which the caller owns) and returns it: a frame's own
+ * headers and a caller's extra ones in one array, without an array for the extra ones first.
  * @internal
  */
-export function appendHeaders(entries: HeaderEntry[], headers: HeadersInit): HeaderEntry[] {
+export function appendHeaders(entries: HeaderEntry[], headers: HeadersInit | undefined): HeaderEntry[] {
+  if (headers === undefined) return entries;
   if (Array.isArray(headers)) {
     for (const entry of headers as HeaderEntry[]) entries.push(entry);
     return entries;
