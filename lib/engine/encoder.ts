@@ -131,11 +131,20 @@ const NEEDS_CODEC = 0;
 const PLAIN_ASCII = 1;
 const PLAIN = 2;
 
+/** What {@link kind} looks for, as one native scan: anything 1.1/1.2 escape or refuse, or a non-ASCII character. */
+const NOT_PLAIN_ASCII = /[\\:\n\r\0]|[^\x00-\x7f]/;
+/** From this length on the native scan beats the loop (an ack id of 45 characters: 100 ns against 140–180). */
+const SCAN_MIN = 24;
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /**
  * NEEDS_CODEC when the text holds a backslash, LF, ':', CR or NUL (what 1.1/1.2 escape or refuse),
- * else PLAIN_ASCII or PLAIN (non-ASCII): a loop the JIT inlines, since most names and values are short.
+ * else PLAIN_ASCII or PLAIN (non-ASCII): a loop the JIT inlines for short names and values; a long
+ * one (an ack id, read from a slice of the MESSAGE's header text) is scanned natively, and one that
+ * is not plain ASCII goes to the codec, which keeps what needs no escaping.
  */
 function kind(text: string): number {
+  if (text.length >= SCAN_MIN) return NOT_PLAIN_ASCII.test(text) ? NEEDS_CODEC : PLAIN_ASCII;
   let result = PLAIN_ASCII;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -149,6 +158,7 @@ function kind(text: string): number {
 }
 
 function isAscii(text: string): boolean {
+  if (text.length >= SCAN_MIN) return !NON_ASCII.test(text);
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
   return true;
 }

@@ -129,3 +129,36 @@ describe('encodeFrame buffers', () => {
     }
   });
 });
+
+describe('encodeFrame header text of every length', () => {
+  // Short names and values are checked by a loop, long ones by a native scan: both must escape alike.
+  const SPECIALS = [':', '\\', '\n', '\r', 'é', '日', '😀'];
+  const cases: Array<[string, string]> = [];
+  for (const length of [1, 2, 8, 23, 24, 25, 45, 100]) {
+    cases.push([`plain ${length}`, 'a'.repeat(length)]);
+    for (const special of SPECIALS) {
+      for (const at of new Set([0, Math.floor(length / 2), length - 1])) {
+        cases.push([`${JSON.stringify(special)} at ${at} of ${length}`, 'a'.repeat(at) + special + 'a'.repeat(Math.max(0, length - at - 1))]);
+      }
+    }
+  }
+
+  it.each(STOMP_VERSIONS.filter((version) => version !== '1.0'))('on %s, ACK ids and SEND values come back as given', (version) => {
+    // 1.1 has no escape for CR (the refusal has tests of its own)
+    for (const [, text] of cases.filter(([, text]) => version === '1.2' || !text.includes('\r'))) {
+      for (const frame of [new Frame('ACK', [['id', text]]), new Frame('SEND', [['destination', '/q'], ['x-value', text], [text.replace(/[\r\n]/g, 'n'), 'v']])]) {
+        const { events } = decodeChunks(encodeFrame(frame, version), version);
+        expect(events).toEqual([{ frame: { command: frame.command, entries: frame.entries, body: Buffer.alloc(0) } }]);
+      }
+    }
+  });
+
+  it('escapes a colon in a long ack id as a short one', () => {
+    const id = `ID:vm-37859-1795731328591-4:${'1'.repeat(30)}`;
+    expect(wire(new Frame('ACK', [['id', id]]))).toBe(`ACK\nid:${id.replace(/:/g, '\\c')}\n\n\0`);
+  });
+
+  it.each([3, 40])('refuses a NUL in a value of %i characters', (length) => {
+    expect(() => encodeFrame(new Frame('ACK', [['id', 'a'.repeat(length - 1) + '\0']]), '1.2')).toThrow(/NUL|unencodable|cannot/i);
+  });
+});
