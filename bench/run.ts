@@ -226,6 +226,8 @@ function cells(options: Options): Cell[] {
       metrics: [M.mps, M.cpu],
       peers: [
         { name: 'raw (one-way, ack auto)', role: 'ceiling', broker, timeoutMs: q ? 60_000 : 30_000 + emitN, command: (queue) => node('throughput.ts', { peer: 'raw', broker, queue, n: emitN, body: 100, ack: 'auto', warmup: warm.emit }) },
+        // the same client writing the frames ClientStomp.emit writes (a JSON body, content-type): what these messages cost the broker
+        { name: "raw, ClientStomp's frames", role: 'reference', broker, timeoutMs: q ? 60_000 : 30_000 + emitN, command: (queue) => node('throughput.ts', { peer: 'raw', broker, queue, n: emitN, body: 100, ack: 'auto', warmup: warm.emit, 'as-event': 'yes' }) },
         nestPeer('ClientStomp→ServerStomp (ack auto)', 'stomp', 'ours', 'emit', emitN),
         nestPeer('ClientStomp→ServerStomp (client-individual, concurrency 1000)', 'stomp-ack', 'ours', 'emit', emitN),
         nestPeer('Nest RMQ (RabbitMQ AMQP)', 'rmq', 'peer', 'emit', emitN),

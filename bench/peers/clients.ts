@@ -27,7 +27,7 @@ export interface StompPeer<M = unknown> {
   /** Sends one message, waiting only when the client's socket asks it to (back-pressure). */
   send(destination: string, body: Buffer, headers?: Record<string, string>): Promise<void> | void;
   /** Sends `count` copies of one message (the raw client batches them; the others loop over send). */
-  sendMany?(destination: string, body: Buffer, count: number): Promise<void>;
+  sendMany?(destination: string, body: Buffer, count: number, headers?: Record<string, string>): Promise<void>;
   subscribe(destination: string, id: string, ack: AckMode, headers: Record<string, string>, onMessage: (message: M) => void): Promise<void>;
   ack(message: M): void;
   header(message: M, name: string): string | undefined;
@@ -273,19 +273,19 @@ async function raw(endpoint: Endpoint, { parse, batched }: { parse: boolean; bat
   };
   // The throughput workloads send copies of one message: encoded once, as a single frame and as a 64 KB batch.
   const encoded = new Map<string, { frame: Buffer; batch: Buffer; perBatch: number }>();
-  const encodedCopies = (destination: string, body: Buffer): { frame: Buffer; batch: Buffer; perBatch: number } => {
-    const key = `${destination}\0${body.length}`;
+  const encodedCopies = (destination: string, body: Buffer, headers?: Record<string, string>): { frame: Buffer; batch: Buffer; perBatch: number } => {
+    const key = `${destination}\0${body.length}\0${JSON.stringify(headers ?? {})}`;
     let copies = encoded.get(key);
     if (copies === undefined) {
-      const frame = encode(destination, body);
+      const frame = encode(destination, body, headers);
       const perBatch = Math.max(1, Math.floor((64 * 1024) / frame.length));
       encoded.set(key, (copies = { frame, batch: Buffer.concat(Array.from({ length: perBatch }, () => frame)), perBatch }));
     }
     return copies;
   };
   const drain = (): Promise<void> => new Promise((resolve) => socket.once('drain', resolve));
-  const sendMany = async (destination: string, body: Buffer, count: number): Promise<void> => {
-    const { frame, batch, perBatch } = encodedCopies(destination, body);
+  const sendMany = async (destination: string, body: Buffer, count: number, headers?: Record<string, string>): Promise<void> => {
+    const { frame, batch, perBatch } = encodedCopies(destination, body, headers);
     let left = count;
     while (left > 0) {
       const n = Math.min(perBatch, left);

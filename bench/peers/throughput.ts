@@ -4,7 +4,8 @@
  * First --warmup messages go through untimed (the JIT's warm-up, for every peer alike). Then it
  * reports msgs/s from the first send to the last receive (every message must arrive) and this
  * process's CPU time (user + sys) per message over the same span: the client's cost, apart from the
- * broker's.
+ * broker's. `--as-event` sends what `ClientStomp.emit` writes for the Nest workload's events instead
+ * of --body bytes: a JSON body such as {"i":12345} with `content-type: application/json`.
  */
 import { connectPeer, type AckMode, type Endpoint } from './clients';
 import { cpuSince, main, num, parseArgs, profiled, report, rssSampler, str } from '../support/child';
@@ -22,7 +23,9 @@ main(async () => {
   const warmup = num(args, 'warmup', 0);
   // the raw clients only count frames
   const rawClient = kind === 'raw' || kind === 'raw-each';
-  const body = Buffer.alloc(size, 'x');
+  const asEvent = str(args, 'as-event', 'no') === 'yes';
+  const body = asEvent ? Buffer.from(JSON.stringify({ i: 12_345 })) : Buffer.alloc(size, 'x');
+  const sendHeaders = asEvent ? { 'content-type': 'application/json' } : undefined;
 
   const consumer = await connectPeer(kind, endpoint);
   const producer = await connectPeer(kind, endpoint);
@@ -43,8 +46,8 @@ main(async () => {
     }
   });
   const sendAll = async (count: number): Promise<void> => {
-    if (producer.sendMany) await producer.sendMany(destination, body, count);
-    else for (let i = 0; i < count; i++) await producer.send(destination, body);
+    if (producer.sendMany) await producer.sendMany(destination, body, count, sendHeaders);
+    else for (let i = 0; i < count; i++) await producer.send(destination, body, sendHeaders);
   };
   if (warmup > 0) {
     const warmed = new Promise<void>((resolve) => (done = resolve));
@@ -72,7 +75,7 @@ main(async () => {
   const peakRss = rss.stop();
   clearInterval(progress);
   const seconds = Number(t1 - t0) / 1e9;
-  if (!rawClient && bytes !== n * size) throw new Error(`received ${bytes} body bytes, expected ${n * size}`);
+  if (!rawClient && bytes !== n * body.length) throw new Error(`received ${bytes} body bytes, expected ${n * body.length}`);
   await Promise.all([producer.close(), consumer.close()]);
   report({
     n,
