@@ -181,6 +181,15 @@ describe('escaping a value just unescaped (an ACK of the MESSAGE just read)', ()
     // a sender that left a ':' raw: the reply is escaped properly, not echoed
     expect(codec.unescape('a:b\\cc')).toBe('a:b:c');
     expect(codec.escapeValue('a:b:c', 'id')).toBe('a\\cb\\cc');
+    // the same after the last escape
+    expect(codec.unescape('a\\cb:c')).toBe('a:b:c');
+    expect(codec.escapeValue('a:b:c', 'id')).toBe('a\\cb\\cc');
+  });
+
+  it('escapes on 1.2 a CR the sender left raw after an escape', () => {
+    const codec = headerCodec('1.2', 'MESSAGE');
+    expect(codec.unescape('a\\cb\rc')).toBe('a:b\rc');
+    expect(codec.escapeValue('a:b\rc', 'id')).toBe('a\\cb\\rc');
   });
 
   it('still refuses on 1.1 a CR that arrived raw next to an escape', () => {
