@@ -1,4 +1,4 @@
-import { Buffer } from 'node:buffer';
+import { Buffer, isAscii } from 'node:buffer';
 import { inspect } from 'node:util';
 
 /** A header as it stands on the wire: name and value, unescaped. */
@@ -8,6 +8,8 @@ export type HeaderEntry = readonly [name: string, value: string];
 export type HeadersInit = Readonly<Record<string, string | number | boolean | undefined>> | readonly HeaderEntry[];
 
 const EMPTY = Buffer.alloc(0);
+/** From this size on, {@link Frame.text} tries the ASCII path first. */
+const ASCII_TEXT_MIN = 2048;
 const NO_ENTRIES: readonly HeaderEntry[] = [];
 const CR = 0x0d;
 
@@ -107,7 +109,14 @@ export class Frame {
 
   /** The body decoded as text. @default encoding 'utf8' */
   text(encoding: BufferEncoding = 'utf8'): string {
-    return this.body.toString(encoding);
+    const body = this.body;
+    // A long ASCII body (JSON, XML, most text) is the same in UTF-8 and Latin-1: a native ASCII check
+    // and a one-byte copy beat V8's UTF-8 decoder, which walks the bytes itself (10 KB: 1.7 µs
+    // against 2.9–6.2; below ~1 KB they are even).
+    if (body.length >= ASCII_TEXT_MIN && (encoding === 'utf8' || encoding === 'utf-8') && isAscii(body)) {
+      return (body as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, body.length);
+    }
+    return body.toString(encoding);
   }
 
   /** A short description for logs: command and headers, never the body or a passcode. */

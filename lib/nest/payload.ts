@@ -37,13 +37,13 @@ export function decodePayload(frame: Frame): unknown {
   if (contentType === 'application/json') return parseJson(frame);
   const [mime, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
   if (mime === 'application/json' || mime.endsWith('+json')) return parseJson(frame);
-  if (mime.startsWith('text/')) return frame.body.toString(charsetOf(params));
+  if (mime.startsWith('text/')) return frame.text(charsetOf(params));
   return frame.body;
 }
 
 /** The body as JSON; a body that claims JSON but is not stays a string. */
 function parseJson(frame: Frame): unknown {
-  const text = frame.body.toString('utf8');
+  const text = frame.text();
   try {
     return JSON.parse(text);
   } catch {
