@@ -336,7 +336,9 @@ export class FrameDecoder {
    */
   private plainWindow(buf: Buffer, pos: number): string | undefined {
     if (buf !== this.windowOf || pos < this.windowStart || (pos + HEAD_ROOM > this.windowEnd && this.windowEnd < buf.length)) {
-      const end = Math.min(buf.length, pos + TEXT_WINDOW);
+      // After a body larger than a window the next frame is likely large too: a window for its head
+      // only, not TEXT_WINDOW bytes (mostly its body) checked and copied into a string for nothing.
+      const end = Math.min(buf.length, pos + (this.bodyLength > TEXT_WINDOW ? HEAD_ROOM : TEXT_WINDOW));
       const text = asciiText(buf, pos, end);
       this.windowOf = buf;
       this.windowStart = pos;

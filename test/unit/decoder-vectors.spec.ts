@@ -192,6 +192,22 @@ describe('decoder details', () => {
     expect(framesOf(events)[0].body.equals(body)).toBe(true);
   });
 
+  it('frames of every size in a row decode whole, however long their header sections', () => {
+    // A large body shrinks the text window read for the next head; a long head must still be read.
+    const frame = (bodyBytes: number, headerBytes: number): Buffer =>
+      bytes(`MESSAGE\ndestination:/queue/a\nx-long:${'h'.repeat(headerBytes)}\ncontent-length:${bodyBytes}\n\n`, Buffer.alloc(bodyBytes, 'b'), '\0\n');
+    const shapes: Array<[number, number]> = [[100, 10], [10_240, 10], [10_240, 3000], [100, 5000], [10_240, 900], [10_240, 1100], [5000, 10], [100, 10]];
+    const stream = Buffer.concat(shapes.map(([body, header]) => frame(body, header)));
+    for (const size of [stream.length, 65_536, 4096, 1000, 333]) {
+      const chunks: Buffer[] = [];
+      for (let pos = 0; pos < stream.length; pos += size) chunks.push(stream.subarray(pos, pos + size));
+      const { events, thrown } = decodeChunks(chunks, '1.2');
+      expect(thrown).toBeUndefined();
+      const frames = framesOf(events);
+      expect(frames.map((f) => [f.body.length, f.entries[1][1].length])).toEqual(shapes);
+    }
+  });
+
   it('plain() helper keeps the wire order of entries', () => {
     expect(plain(new Frame('SEND', { b: '2', a: '1' })).entries).toEqual([['b', '2'], ['a', '1']]);
   });
