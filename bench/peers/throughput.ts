@@ -4,7 +4,7 @@
  * First --warmup messages go through untimed (the JIT's warm-up, for every peer alike). Then it
  * reports msgs/s from the first send to the last receive (every message must arrive) and this
  * process's CPU time (user + sys) per message over the same span: the client's cost, apart from the
- * broker's. `--as-event` sends what `ClientStomp.emit` writes for the Nest workload's events instead
+ * broker's. `--as-event yes` sends what `ClientStomp.emit` writes for the Nest workload's events instead
  * of --body bytes: a JSON body such as {"i":12345} with `content-type: application/json`.
  */
 import { connectPeer, type AckMode, type Endpoint } from './clients';

@@ -1,4 +1,5 @@
-import { Buffer, isAscii, isUtf8 } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
+import { asciiText, type SliceableBuffer } from './buffer-text';
 import { StompErrorCode, StompFrameError } from './errors';
 import { Frame, type HeaderEntry } from './frame';
 import { headerCodec, type StompVersion } from './versions';
@@ -52,12 +53,6 @@ const CR = 0x0d;
 const NUL = 0x00;
 /** More digits than this cannot be a length that fits in memory (and would lose precision). */
 const CONTENT_LENGTH_DIGITS_MAX = 15;
-
-/** Node's Buffer methods that skip `toString`'s encoding dispatch (present since Node 0.x, not typed). */
-interface SliceableBuffer extends Buffer {
-  latin1Slice(start: number, end: number): string;
-  utf8Slice(start: number, end: number): string;
-}
 
 const enum State {
   Head,
@@ -468,11 +463,6 @@ function headText(buf: Buffer, pos: number, end: number): string {
   if (text !== undefined) return text;
   if (isUtf8(new Uint8Array(buf.buffer, buf.byteOffset + pos, end - pos))) return (buf as SliceableBuffer).utf8Slice(pos, end);
   throw new StompFrameError('header section is not valid UTF-8');
-}
-
-/** `buf` from `start` to `end` as text when it is all ASCII (one native check, no UTF-8 decoding), else undefined. */
-function asciiText(buf: Buffer, start: number, end: number): string | undefined {
-  return isAscii(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start)) ? (buf as SliceableBuffer).latin1Slice(start, end) : undefined;
 }
 
 /** {@link scanHeaderValues} (or {@link walkHeaderLines}) found something the exact parse must look at. */
