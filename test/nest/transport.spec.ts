@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload, RpcException, Transport } from '@nestjs/microservices';
 import { firstValueFrom, interval, lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
@@ -39,8 +40,12 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     await lastValueFrom(client.emit(queue, Buffer.from([0, 1, 2])), { defaultValue: undefined });
     await lastValueFrom(client.emit(queue, new StompRecordBuilder({ id: 2 }).setHeaders({ tenant: 't1' }).setPersistent().build()), { defaultValue: undefined });
     const got = await seen.take(4);
-    expect(got.map((s) => s.data)).toEqual([{ id: 1, items: ['a'] }, 'plain text', Buffer.from([0, 1, 2]), { id: 2 }]);
-    expect(got[0].destination).toBe(queue);
+    // ActiveMQ keeps order within one persistence mode only: the persistent record may overtake the
+    // others (README, "What the brokers do differently").
+    const data = got.map((s) => s.data);
+    expect(data).toContainEqual({ id: 2 });
+    expect(data.filter((d) => !isDeepStrictEqual(d, { id: 2 }))).toEqual([{ id: 1, items: ['a'] }, 'plain text', Buffer.from([0, 1, 2])]);
+    expect(got.every((s) => s.destination === queue)).toBe(true);
     expect(server.transportId).toBe(STOMP_TRANSPORT);
     expect(await firstValueFrom(client.status)).toBe(StompStatus.CONNECTED);
   });
