@@ -17,3 +17,11 @@ export interface SliceableBuffer extends Buffer {
 export function asciiText(buf: Buffer, start: number, end: number): string | undefined {
   return isAscii(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start)) ? (buf as SliceableBuffer).latin1Slice(start, end) : undefined;
 }
+
+/**
+ * Whether `encoding` names UTF-8 (Node accepts both spellings).
+ * @internal
+ */
+export function isUtf8Encoding(encoding: BufferEncoding): boolean {
+  return encoding === 'utf8' || encoding === 'utf-8';
+}

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { reconnectDelay } from './backoff';
+import { isUtf8Encoding } from './buffer-text';
 import { FrameDecoder } from './decoder';
 import { encodeFrame } from './encoder';
 import { formatEndpoint, type Endpoint } from './endpoints';
@@ -802,8 +803,4 @@ function sameSubscription(a: Subscription, b: Subscription): boolean {
 
 function reportListenerError(event: string, error: unknown): void {
   process.emitWarning(`nestjs-stomp: listener ${event} threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, 'StompListenerWarning');
-}
-
-function isUtf8Encoding(encoding: BufferEncoding): boolean {
-  return encoding === 'utf8' || encoding === 'utf-8';
 }

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { inspect } from 'node:util';
-import { asciiText } from './buffer-text';
+import { asciiText, isUtf8Encoding } from './buffer-text';
 
 /** A header as it stands on the wire: name and value, unescaped. */
 export type HeaderEntry = readonly [name: string, value: string];
@@ -113,7 +113,7 @@ export class Frame {
     const body = this.body;
     // A long ASCII body (JSON, XML, most text) reads the same as UTF-8 and as Latin-1, and the ASCII
     // path is faster (10 KB: 1.7 µs against 2.9–6.2; below ~1 KB they are even).
-    const ascii = body.length >= ASCII_TEXT_MIN && (encoding === 'utf8' || encoding === 'utf-8') ? asciiText(body, 0, body.length) : undefined;
+    const ascii = body.length >= ASCII_TEXT_MIN && isUtf8Encoding(encoding) ? asciiText(body, 0, body.length) : undefined;
     return ascii ?? body.toString(encoding);
   }
 
