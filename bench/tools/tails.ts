@@ -4,45 +4,106 @@
  * be matched with what overlapped them, and where in the run the slow ones fall.
  *   node [--max-semi-space-size=N] scripts/run-ts.js bench/tools/tails.ts --peer ours --broker activemq --n 2000 [--warmup 100] [--split]
  * (--split: the responder runs in a second process; --warmup: round trips before the measured ones)
+ * --peer nest: ClientStomp.send → @MessagePattern through a Nest microservice in this process (as
+ * bench/peers/nest.ts), to compare the Nest path's tail with the engine's at the same warm-up.
  */
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
-import { connectPeer } from '../peers/clients';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MessagePattern, Payload, type ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { ClientStomp, ServerStomp } from '../../lib/nest';
+import { connectPeer, type Endpoint, type StompPeer } from '../peers/clients';
 import { parseArgs, percentile } from '../support/child';
 import { endpointOf } from '../support/endpoints';
 
-async function run(): Promise<void> {
-  const args = parseArgs();
-  const kind = args.peer ?? 'ours';
-  const endpoint = endpointOf(args.broker ?? 'activemq');
-  const n = Number(args.n ?? 2000);
-  const warmup = Number(args.warmup ?? 100);
-  const queue = `/queue/nsbench-tails-${process.pid}`;
-  const queueName = args.queue ? `/queue/${args.queue}` : queue;
-  if (args.role === 'responder') {
-    const responder = await connectPeer(kind, endpoint);
-    await responder.subscribe(queueName, 'req', 'auto', {}, (m) => {
-      void responder.send(responder.header(m, 'reply-to')!, Buffer.from(responder.bodyText(m)), { 'correlation-id': responder.header(m, 'correlation-id')! });
-    });
-    process.stdout.write('ready\n');
-    return;
+/** One request and its reply, awaited; and how to let go of what it uses. */
+interface RoundTrips {
+  trip: (i: number) => Promise<void>;
+  close: () => Promise<void>;
+}
+
+/** ClientStomp → ServerStomp in this process, the handler echoing its payload. */
+async function nestRoundTrips(endpoint: Endpoint, destination: string): Promise<RoundTrips> {
+  @Controller()
+  class EchoController {
+    @MessagePattern(destination, { ack: 'auto' })
+    echo(@Payload() data: { i: number }): { i: number } {
+      return data;
+    }
   }
+  @Module({ controllers: [EchoController] })
+  class EchoModule {}
+  const credentials = { hosts: [[endpoint.host, endpoint.port]] as [[string, number]], login: endpoint.login, passcode: endpoint.passcode, vhost: endpoint.vhost };
+  const app = await NestFactory.createMicroservice(EchoModule, { strategy: new ServerStomp(credentials), logger: ['error', 'warn'] });
+  await app.listen();
+  const client = new ClientStomp(credentials) as unknown as ClientProxy;
+  await client.connect();
+  return {
+    trip: async (i) => {
+      await lastValueFrom(client.send(destination, { i }));
+    },
+    close: async () => {
+      await client.close();
+      await app.close();
+    },
+  };
+}
+
+/** Answers each request on its `reply-to` with its `correlation-id`. */
+async function answer(kind: string, endpoint: Endpoint, queueName: string): Promise<StompPeer> {
+  const responder = await connectPeer(kind, endpoint);
+  await responder.subscribe(queueName, 'req', 'auto', {}, (m) => {
+    void responder.send(responder.header(m, 'reply-to')!, Buffer.from(responder.bodyText(m)), { 'correlation-id': responder.header(m, 'correlation-id')! });
+  });
+  return responder;
+}
+
+/** A STOMP peer's requester; its responder in this process, or with `split` in a child process. */
+async function stompRoundTrips(kind: string, endpoint: Endpoint, broker: string, queueName: string, split: boolean): Promise<RoundTrips> {
   // --split: the responder in a process of its own, as it would be in production
-  let child: import('node:child_process').ChildProcess | undefined;
-  let responder: Awaited<ReturnType<typeof connectPeer>> | undefined;
-  if (args.split) {
-    const { spawn } = await import('node:child_process');
-    child = spawn(process.execPath, [...process.execArgv, require('node:path').join(__dirname, '..', '..', 'scripts', 'run-ts.js'), __filename, '--role', 'responder', '--peer', kind, '--broker', args.broker ?? 'activemq', '--queue', queueName.slice(7)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let child: ChildProcess | undefined;
+  let responder: StompPeer | undefined;
+  if (split) {
+    child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, '..', '..', 'scripts', 'run-ts.js'), __filename, '--role', 'responder', '--peer', kind, '--broker', broker, '--queue', queueName.slice(7)], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => child!.stdout!.once('data', () => resolve()));
   } else {
-    responder = await connectPeer(kind, endpoint);
-    const r = responder;
-    await r.subscribe(queueName, 'req', 'auto', {}, (m) => {
-      void r.send(r.header(m, 'reply-to')!, Buffer.from(r.bodyText(m)), { 'correlation-id': r.header(m, 'correlation-id')! });
-    });
+    responder = await answer(kind, endpoint, queueName);
   }
   const requester = await connectPeer(kind, endpoint);
   let wake: (() => void) | null = null;
   await requester.subscribe(`${queueName}.reply`, 'rep', 'auto', {}, () => wake?.());
+  return {
+    trip: async (i) => {
+      const replied = new Promise<void>((resolve) => (wake = resolve));
+      await requester.send(queueName, Buffer.from(`{"i":${i}}`), { 'reply-to': `${queueName}.reply`, 'correlation-id': `c-${i}` });
+      await replied;
+    },
+    close: async () => {
+      await Promise.all([requester.close(), responder?.close()]);
+      child?.kill();
+    },
+  };
+}
+
+async function run(): Promise<void> {
+  const args = parseArgs();
+  const kind = args.peer ?? 'ours';
+  const broker = args.broker ?? 'activemq';
+  const endpoint = endpointOf(broker);
+  const n = Number(args.n ?? 2000);
+  const warmup = Number(args.warmup ?? 100);
+  const queueName = `/queue/${args.queue ?? `nsbench-tails-${process.pid}`}`;
+  if (args.role === 'responder') {
+    await answer(kind, endpoint, queueName);
+    process.stdout.write('ready\n');
+    return;
+  }
+  if (kind === 'nest' && args.split) throw new Error('--split is for STOMP peers: the Nest server runs in this process');
+  const roundTrips = kind === 'nest' ? await nestRoundTrips(endpoint, queueName) : await stompRoundTrips(kind, endpoint, broker, queueName, Boolean(args.split));
 
   const gcs: Array<{ start: number; end: number; kind: number }> = [];
   const observer = new PerformanceObserver((list) => {
@@ -57,9 +118,7 @@ async function run(): Promise<void> {
       loop.enable();
     }
     const start = performance.now();
-    const replied = new Promise<void>((resolve) => (wake = resolve));
-    await requester.send(queueName, Buffer.from(`{"i":${i}}`), { 'reply-to': `${queueName}.reply`, 'correlation-id': `c-${i}` });
-    await replied;
+    await roundTrips.trip(i);
     if (i >= warmup) trips.push({ start, end: performance.now() });
   }
   loop.disable();
@@ -77,7 +136,7 @@ async function run(): Promise<void> {
     JSON.stringify({
       peer: kind,
       split: Boolean(args.split),
-      broker: args.broker ?? 'activemq',
+      broker,
       n,
       warmup,
       p50Us: percentile(us, 50),
@@ -93,8 +152,7 @@ async function run(): Promise<void> {
       overMsPerTenth,
     }),
   );
-  await Promise.all([requester.close(), responder?.close()]);
-  child?.kill();
+  await roundTrips.close();
   process.exit(0);
 }
 
