@@ -3,7 +3,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { StompConnectionError, StompRecordBuilder, StompStatus, type StompContext } from '../../lib';
-import { restartBroker, startBrokers, stopBroker, type RealBroker } from '../support/broker-control';
+import { queueCounts, restartBroker, startBrokers, stopBroker, type RealBroker } from '../support/broker-control';
 import { BROKERS } from '../support/brokers';
 import { report } from '../support/figures';
 import { Inbox, uniqueName, within } from '../support/wait';
@@ -45,6 +45,18 @@ function watchProcess(): { rejections: unknown[]; timersLeft: () => string[]; st
   };
 }
 
+/** `[1, 2, 3, 7, 9, 10]` → `1-3 7 9-10`: where the missing messages sit in the sequence. */
+function ranges(sorted: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.slice(0, 20).join(' ') + (out.length > 20 ? ` … (${out.length} ranges)` : '');
+}
+
 describe.each(REAL)('broker crash on $name', (broker) => {
   const name = broker.name as RealBroker;
 
@@ -79,16 +91,23 @@ describe.each(REAL)('broker crash on $name', (broker) => {
 
     const confirmed = new Set<number>();
     const failed = new Map<number, string>();
+    /** When each message was confirmed, against the crash: a failure says which phase lost them. */
+    const phaseOf = new Map<number, 'before' | 'during' | 'after'>();
+    let phase: 'before' | 'during' | 'after' = 'before';
     let crash: Promise<void> | undefined;
     const emitOne = async (seq: number): Promise<void> => {
       try {
         await lastValueFrom(client.emit(queue, new StompRecordBuilder({ seq }).setPersistent().build()), { defaultValue: undefined });
         confirmed.add(seq);
+        phaseOf.set(seq, phase);
         if (!processed.has(seq)) outstanding.add(seq);
       } catch (error) {
         failed.set(seq, (error as Error).name);
       }
-      if (confirmed.size === CRASH_AFTER && crash === undefined) crash = restartBroker(name);
+      if (confirmed.size === CRASH_AFTER && crash === undefined) {
+        phase = 'during';
+        crash = restartBroker(name).then(() => void (phase = 'after'));
+      }
     };
     let next = 0;
     const workers = Array.from({ length: IN_FLIGHT }, async () => {
@@ -100,8 +119,15 @@ describe.each(REAL)('broker crash on $name', (broker) => {
     // Every confirmed message must be processed at least once; redeliveries get a deadline.
     allSent = true;
     checkDone();
-    await settled.next(60_000, 'every confirmed message to be processed').catch((error: Error) => {
-      throw new Error(`${error.message}: ${outstanding.size} missing`);
+    await settled.next(60_000, 'every confirmed message to be processed').catch(async (error: Error) => {
+      const lost = [...outstanding].sort((a, b) => a - b);
+      const byPhase = { before: 0, during: 0, after: 0 };
+      for (const seq of lost) byPhase[phaseOf.get(seq)!] += 1;
+      const counts = await queueCounts(name, queue).catch((e: Error) => e.message);
+      throw new Error(
+        `${error.message}: ${lost.length} missing (${ranges(lost)}); confirmed before the crash ${byPhase.before}, during ${byPhase.during}, after ${byPhase.after}; ` +
+          `server ${await firstValueFrom(server.status)}, client ${await firstValueFrom(client.status)}; broker's queue: ${JSON.stringify(counts)}`,
+      );
     });
     const missing = (): number[] => [...confirmed].filter((seq) => !processed.has(seq));
     const duplicates = [...processed.values()].reduce((sum, n) => sum + n - 1, 0);

@@ -22,3 +22,16 @@ export async function stopBroker(name: RealBroker): Promise<void> {
 export async function startBrokers(): Promise<void> {
   await run('bash', [SCRIPT], { timeout: 120_000 });
 }
+
+/**
+ * RabbitMQ's own count of a queue's messages, for a failure message that must tell a consumer that
+ * stalled (messages still queued) from messages the broker lost. ActiveMQ has no command-line view
+ * without JMX, so it answers undefined.
+ */
+export async function queueCounts(name: RealBroker, destination: string): Promise<{ ready: number; unacked: number; consumers: number } | undefined> {
+  if (name !== 'rabbitmq') return undefined;
+  const queue = destination.replace(/^\/queue\//, '');
+  const { stdout } = await run('rabbitmqctl', ['list_queues', '-q', '--no-table-headers', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers'], { timeout: 30_000 });
+  const row = stdout.split('\n').map((line) => line.trim().split(/\s+/)).find((cells) => cells[0] === queue);
+  return row === undefined ? undefined : { ready: Number(row[1]), unacked: Number(row[2]), consumers: Number(row[3]) };
+}
