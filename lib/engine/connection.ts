@@ -537,6 +537,7 @@ export class StompConnection {
    * gives no way to tell which frame it is about and would otherwise leave them to time out.
    */
   private onErrorFrame(frame: Frame): void {
+    if (this.onSubscriptionCancelled(frame)) return;
     const answersConnect = this.connectedWaiter !== null;
     const error = answersConnect && StompAuthenticationError.matches(frame) ? new StompAuthenticationError(frame) : new StompBrokerError(frame);
     this.emit('onError', frame);
@@ -548,6 +549,23 @@ export class StompConnection {
       clearTimeout(waiter.timer);
       waiter.reject(error);
     }
+  }
+
+  /**
+   * RabbitMQ tells of a consumer it cancelled (its queue was deleted, or its queue process crashed
+   * and restarted) with an ERROR naming the subscription, and keeps the connection open: left alone,
+   * the subscription would stay silent for good while the connection looks healthy. Subscribing
+   * again on that connection is not enough: RabbitMQ remembers having declared the queue there and
+   * answers NOT_FOUND for a deleted one. So the connection is dropped, and the reconnect subscribes
+   * everything again on a fresh session (where messages not yet acknowledged come back).
+   * @returns whether `frame` was such a notice.
+   */
+  private onSubscriptionCancelled(frame: Frame): boolean {
+    const id = frame.header('subscription');
+    if (id === undefined || !this.subscriptions.has(id) || this.state !== 'connected' || frame.header('receipt-id') !== undefined) return false;
+    this.emit('onError', frame);
+    this.detach(this.socket!);
+    return true;
   }
 
   // ---------------------------------------------------------------- writing
@@ -659,6 +677,9 @@ export class StompConnection {
 
   /**
    * Subscribes (SUBSCRIBE frame). The subscription is remembered and re-sent after every reconnect.
+   * When the broker cancels it on a live connection (RabbitMQ's ERROR "Server cancelled
+   * subscription", when its queue is deleted or restarts), listeners see `onError`, and the
+   * connection is dropped so that the reconnect restores it.
    * Subscribing again with the same id, destination, ack mode and headers does nothing, so code that
    * re-subscribes from `onDisconnected` (as in stomp.py's examples) keeps working.
    * @param id required on 1.1+; on 1.0 the destination is used when omitted.

@@ -121,7 +121,11 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
   protected createConnection(): StompConnection {
     const connection = new StompConnection({ reconnectAttemptsMax: RECONNECT_FOREVER, ...this.options });
     connection.setListener('nest-events', this.events.listener);
-    connection.setListener('nest-server', { onMessage: (frame) => this.handleMessage(frame) });
+    connection.setListener('nest-server', {
+      onMessage: (frame) => this.handleMessage(frame),
+      // Otherwise only on('error') callbacks would see it; a cancelled subscription is also why the server reconnects.
+      onError: (frame) => this.logger.warn?.(`broker ERROR: ${frame.header('message') ?? frame.text()}${frame.header('subscription') === undefined ? '' : ` (subscription ${frame.header('subscription')})`}`),
+    });
     if (this.options.traceFrames) connection.setListener('nest-trace', frameTraceListener(this.traceLogger()));
     this.connection = connection;
     return connection;

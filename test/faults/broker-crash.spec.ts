@@ -3,7 +3,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { StompConnectionError, StompRecordBuilder, StompStatus, type StompContext } from '../../lib';
-import { queueCounts, restartBroker, startBrokers, stopBroker, type RealBroker } from '../support/broker-control';
+import { deleteRabbitQueue, queueCounts, rabbitConsumers, restartBroker, startBrokers, stopBroker, type RealBroker } from '../support/broker-control';
 import { BROKERS } from '../support/brokers';
 import { report } from '../support/figures';
 import { Inbox, uniqueName, within } from '../support/wait';
@@ -182,4 +182,37 @@ describe.each(REAL)('broker crash on $name', (broker) => {
     const closeMs = performance.now() - closeStarted;
     report(`restart during RPC and close ${name}`, { rpc_failed_after_stop_ms: Math.round(rpcFailedMs), close_with_broker_down_ms: Math.round(closeMs), rpc_error: (error as Error).name });
   }, 120_000);
+});
+
+describe('a subscription RabbitMQ cancels', () => {
+  const rabbitmq = REAL.find((b) => b.name === 'rabbitmq')!;
+  afterEach(closeApps);
+
+  it('keeps its handler receiving after the queue is deleted under it (RabbitMQ keeps the connection open)', async () => {
+    const queue = `/queue/${uniqueName('cancelled')}`;
+    const received = new Inbox<string>();
+    @Controller()
+    class Consumer {
+      @EventPattern<string>(queue, { ack: 'client-individual' })
+      handle(@Payload() body: string): void {
+        received.push(body);
+      }
+    }
+    const { server } = await startServer(rabbitmq, [Consumer]);
+    const { client } = await startClient(rabbitmq, { confirm: true });
+    const statuses = new Inbox<StompStatus>();
+    server.status.subscribe(statuses.push);
+    await lastValueFrom(client.emit(queue, 'before'), { defaultValue: undefined });
+    expect(await received.next()).toBe('before');
+    expect(await statuses.next()).toBe(StompStatus.CONNECTED);
+
+    await deleteRabbitQueue(queue);
+    const seen: StompStatus[] = [];
+    while (seen.at(-1) !== StompStatus.CONNECTED) seen.push(await statuses.next(10_000, 'the server to reconnect'));
+    expect(seen).toContain(StompStatus.DISCONNECTED);
+    // The client's SEND travels on another connection: it must not overtake the server's SUBSCRIBE.
+    await rabbitConsumers(queue, 1);
+    await lastValueFrom(client.emit(queue, 'after'), { defaultValue: undefined });
+    expect(await received.next(10_000, 'a message after the cancel')).toBe('after');
+  });
 });

@@ -1,4 +1,5 @@
 import { Frame, StompUsageError, type AckMode } from '../../lib';
+import { deleteRabbitQueue } from '../support/broker-control';
 import { BROKER_VERSIONS } from '../support/brokers';
 import { close, closeAll, session, type Session } from '../support/session';
 import { Inbox, uniqueName } from '../support/wait';
@@ -123,6 +124,28 @@ describe.each(BROKER_VERSIONS)('engine on %s', (_label, broker, version) => {
       const next = await inbox.next();
       expect(next.text()).toBe('end');
       await s.conn.ack(next, undefined, { receipt: true });
+    });
+  }
+
+  if (broker.name === 'rabbitmq') {
+    it('restores a subscription RabbitMQ cancels on a live connection (its queue deleted) by reconnecting', async () => {
+      const s = await session(broker, version);
+      const queue = `/queue/${uniqueName('cancelled')}`;
+      const id = uniqueName('sub');
+      await s.conn.subscribe(queue, id, 'client-individual', {}, { receipt: true });
+      const events = new Inbox<string>();
+      s.conn.setListener('cancel', {
+        onError: (frame) => events.push(`ERROR ${frame.header('message')} ${frame.header('subscription')}`),
+        onDisconnected: () => events.push('disconnected'),
+        onConnected: () => events.push('connected'),
+      });
+      await deleteRabbitQueue(queue);
+      // Left connected, the subscription would never deliver again (RabbitMQ keeps the connection open).
+      expect(await events.take(3, 10_000, 'the cancel notice and the reconnect')).toEqual([`ERROR Server cancelled subscription ${id}`, 'disconnected', 'connected']);
+      await s.conn.send(queue, 'after the cancel', { receipt: true });
+      const message = await s.inbox(id).next(10_000, 'a message on the restored subscription');
+      expect(message.text()).toBe('after the cancel');
+      await s.conn.ack(message, undefined, { receipt: true });
     });
   }
 

@@ -35,3 +35,18 @@ export async function queueCounts(name: RealBroker, destination: string): Promis
   const row = stdout.split('\n').map((line) => line.trim().split(/\s+/)).find((cells) => cells[0] === queue);
   return row === undefined ? undefined : { ready: Number(row[1]), unacked: Number(row[2]), consumers: Number(row[3]) };
 }
+
+/** Deletes a RabbitMQ queue behind its consumers' backs, as an operator or a policy would. */
+export async function deleteRabbitQueue(destination: string): Promise<void> {
+  await run('rabbitmqctl', ['delete_queue', destination.replace(/^\/queue\//, '')], { timeout: 30_000 });
+}
+
+/** Resolves once RabbitMQ counts `consumers` on the queue: a consumer on another connection is subscribed. */
+export async function rabbitConsumers(destination: string, consumers: number, ms = 20_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const counts = await queueCounts('rabbitmq', destination);
+    if (counts !== undefined && counts.consumers === consumers) return;
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${consumers} consumer(s) on ${destination}: ${JSON.stringify(counts)}`);
+  }
+}
