@@ -18,7 +18,7 @@ const rounds = Number(args.rounds ?? 5);
 const n = Number(args.n ?? 100_000);
 const root = path.resolve(__dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'codec-ref-'));
-for (const file of ['decoder', 'frame', 'versions', 'errors', 'encoder']) {
+for (const file of ['decoder', 'frame', 'versions', 'errors', 'encoder', 'buffer-text']) {
   writeFileSync(path.join(dir, `${file}.ts`), execFileSync('git', ['show', `${ref}:lib/engine/${file}.ts`], { cwd: root }));
 }
 const reference = { ...require(path.join(dir, 'decoder.ts')), ...require(path.join(dir, 'encoder.ts')), ...require(path.join(dir, 'frame.ts')) } as typeof current;

@@ -86,6 +86,12 @@ export class FrameDecoder {
   private unescape: ((text: string) => string) | undefined;
   /** Body length from `content-length`, or -1 to read up to the NUL. */
   private bodyLength = -1;
+  /**
+   * A body that spans chunks: with a content-length, copied into a buffer of that size as chunks
+   * arrive (the reads are not kept: a large body costs its size once, not twice); without one,
+   * the chunks, joined at the NUL.
+   */
+  private bodyBuffer: Buffer | undefined;
   private bodyChunks: Buffer[] = [];
   private bodyBytes = 0;
   private halted: StompFrameError | null = null;
@@ -116,8 +122,7 @@ export class FrameDecoder {
   reset(): void {
     this.state = State.Head;
     this.clearPending();
-    this.bodyChunks = [];
-    this.bodyBytes = 0;
+    this.clearBody();
     this.halted = null;
   }
 
@@ -133,7 +138,7 @@ export class FrameDecoder {
       if (error instanceof StompFrameError) {
         this.halted = error;
         this.clearPending();
-        this.bodyChunks = [];
+        this.clearBody();
       }
       throw error;
     } finally {
@@ -404,8 +409,13 @@ export class FrameDecoder {
       if (buf.length - pos > this.maxBodyBytes) throw this.bodyTooLarge();
     }
     this.state = State.Body;
-    this.bodyChunks = [buf.subarray(pos)];
-    this.bodyBytes = buf.length - pos;
+    if (this.bodyLength >= 0) {
+      this.bodyBuffer = Buffer.allocUnsafe(this.bodyLength);
+      this.bodyBytes = buf.copy(this.bodyBuffer, 0, pos);
+    } else {
+      this.bodyChunks = [buf.subarray(pos)];
+      this.bodyBytes = buf.length - pos;
+    }
     return -1;
   }
 
@@ -415,31 +425,35 @@ export class FrameDecoder {
    */
   private continueBody(chunk: Buffer): Buffer | null {
     let end: number;
-    if (this.bodyLength >= 0) {
-      const needed = this.bodyLength + 1 - this.bodyBytes;
-      if (chunk.length < needed) return this.keepBodyChunk(chunk);
-      end = needed - 1;
+    let body: Buffer;
+    if (this.bodyBuffer !== undefined) {
+      // The NUL comes right after the body, so it may be this chunk's first byte.
+      end = Math.min(chunk.length, this.bodyLength - this.bodyBytes);
+      this.bodyBytes += chunk.copy(this.bodyBuffer, this.bodyBytes, 0, end);
+      if (end === chunk.length) return null;
+      body = this.bodyBuffer;
     } else {
       end = chunk.indexOf(NUL);
       if (end < 0) {
         if (this.bodyBytes + chunk.length > this.maxBodyBytes) throw this.bodyTooLarge();
-        return this.keepBodyChunk(chunk);
+        this.bodyChunks.push(chunk);
+        this.bodyBytes += chunk.length;
+        return null;
       }
       if (this.bodyBytes + end > this.maxBodyBytes) throw this.bodyTooLarge();
+      this.bodyChunks.push(chunk.subarray(0, end));
+      body = Buffer.concat(this.bodyChunks, this.bodyBytes + end);
     }
-    this.bodyChunks.push(chunk.subarray(0, end));
-    const body = Buffer.concat(this.bodyChunks, this.bodyBytes + end);
-    this.bodyChunks = [];
-    this.bodyBytes = 0;
+    this.clearBody();
     this.state = State.Head;
     this.finishFrame(body, chunk[end]);
     return chunk.subarray(end + 1);
   }
 
-  private keepBodyChunk(chunk: Buffer): null {
-    this.bodyChunks.push(chunk);
-    this.bodyBytes += chunk.length;
-    return null;
+  private clearBody(): void {
+    this.bodyBuffer = undefined;
+    this.bodyChunks = [];
+    this.bodyBytes = 0;
   }
 
   private finishFrame(body: Buffer, terminator: number): void {

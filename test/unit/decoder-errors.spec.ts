@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DEFAULT_MAX_HEADER_BYTES, FrameDecoder, type DecoderLimits } from '../../lib/engine/decoder';
 import { StompError, StompErrorCode, StompFrameError } from '../../lib/engine/errors';
 import type { Frame } from '../../lib/engine/frame';
@@ -199,6 +201,31 @@ describe('limit boundaries', () => {
     });
     expect((error as StompFrameError).code).toBe(StompErrorCode.LimitExceeded);
     expect(fed).toBe(max);
+  });
+
+  it('a body with content-length over many reads costs its size once: the reads are not kept', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const read = 64 * 1024;
+    const reads = 16;
+    const { decoder, frames } = collector({});
+    decoder.push(bytes(`MESSAGE\ncontent-length:${read * reads}\n\n`));
+    // Fresh buffers, as socket reads are; kept until the NUL, they would double what a large body costs.
+    // Pushed from a plain function: a suspended async function's frame could hold the last one.
+    const push = (i: number): WeakRef<Buffer> => {
+      const chunk = Buffer.alloc(read, 0x61 + i);
+      decoder.push(chunk);
+      return new WeakRef(chunk);
+    };
+    const pushed = Array.from({ length: reads }, (_, i) => push(i));
+    // A WeakRef holds its target until the current job ends.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    gc();
+    expect(pushed.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    decoder.push(bytes('\0'));
+    expect(frames).toHaveLength(1);
+    const body = frames[0].body;
+    for (let i = 0; i < reads; i++) expect(body.subarray(i * read, (i + 1) * read).every((byte) => byte === 0x61 + i)).toBe(true);
   });
 
   it('maxBodyBytes 0 allows only empty bodies', () => {
