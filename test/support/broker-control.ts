@@ -30,7 +30,7 @@ export async function startBrokers(): Promise<void> {
  */
 export async function queueCounts(name: RealBroker, destination: string): Promise<{ ready: number; unacked: number; consumers: number } | undefined> {
   if (name !== 'rabbitmq') return undefined;
-  const queue = destination.replace(/^\/queue\//, '');
+  const queue = rabbitQueueName(destination);
   const { stdout } = await run('rabbitmqctl', ['list_queues', '-q', '--no-table-headers', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers'], { timeout: 30_000 });
   const row = stdout.split('\n').map((line) => line.trim().split(/\s+/)).find((cells) => cells[0] === queue);
   return row === undefined ? undefined : { ready: Number(row[1]), unacked: Number(row[2]), consumers: Number(row[3]) };
@@ -38,7 +38,12 @@ export async function queueCounts(name: RealBroker, destination: string): Promis
 
 /** Deletes a RabbitMQ queue behind its consumers' backs, as an operator or a policy would. */
 export async function deleteRabbitQueue(destination: string): Promise<void> {
-  await run('rabbitmqctl', ['delete_queue', destination.replace(/^\/queue\//, '')], { timeout: 30_000 });
+  await run('rabbitmqctl', ['delete_queue', rabbitQueueName(destination)], { timeout: 30_000 });
+}
+
+/** The queue RabbitMQ's STOMP adapter declares for a `/queue/NAME` destination: NAME. */
+function rabbitQueueName(destination: string): string {
+  return destination.replace(/^\/queue\//, '');
 }
 
 /** Resolves once RabbitMQ counts `consumers` on the queue: a consumer on another connection is subscribed. */
