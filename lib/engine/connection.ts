@@ -84,6 +84,8 @@ interface ReceiptWaiter extends Waiter {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const EOL = Buffer.from('\n');
+/** A session the broker ends sooner than this after CONNECTED did not take: the next reconnect backs off. */
+const SHORT_SESSION_MS = 1000;
 
 /**
  * A STOMP connection with failover, reconnection and heart-beats; stomp.py's `Connection` in
@@ -126,6 +128,13 @@ export class StompConnection {
   private stopRequested = false;
   /** Whether CONNECTED was ever received: reconnecting, not connecting for the first time. */
   private hadSession = false;
+  /** When the current session's CONNECTED arrived (performance.now()). */
+  private connectedAt = 0;
+  /**
+   * Sessions in a row that the broker ended within {@link SHORT_SESSION_MS} of CONNECTED: each
+   * counts as a failed pass, so the reconnect after one waits with the usual backoff.
+   */
+  private shortSessions = 0;
   private lastFrame: Frame | undefined;
   /**
    * The message tracked last and its ack id: a handler that acks the message it was given (the usual
@@ -276,6 +285,9 @@ export class StompConnection {
     const { endpoints, reconnectAttemptsMax: max } = this.options;
     let failures = 0;
     let lastError: Error | undefined;
+    // A broker that accepts the session and ends it at once (a SUBSCRIBE it refuses, say) would
+    // otherwise be reconnected to in a loop without pause, hundreds of times a second.
+    if (this.shortSessions > 0) await this.sleep(reconnectDelay(this.shortSessions, this.options, this.options.random));
     for (let round = 1; ; round++) {
       for (const endpoint of endpoints) {
         if (this.stopRequested) throw new StompConnectionError('connect cancelled by disconnect()', StompErrorCode.NotConnected);
@@ -367,6 +379,7 @@ export class StompConnection {
     this.stopRequested = true;
     this.cancelSleep?.();
     this.subscriptions.clear();
+    this.shortSessions = 0;
     const socket = this.socket;
     if (this.state !== 'connected' || socket === null) {
       if (socket) this.detach(socket);
@@ -442,6 +455,7 @@ export class StompConnection {
     this.receipts.clear();
     if (this.state !== 'connecting') this.state = 'disconnected';
     if (!wasConnected) return;
+    this.shortSessions = performance.now() - this.connectedAt < SHORT_SESSION_MS ? this.shortSessions + 1 : 0;
     this.emit('onDisconnected');
     this.emit('onReceiverLoopCompleted', this.lastFrame);
     this.maybeReconnect();
@@ -481,6 +495,7 @@ export class StompConnection {
     this.negotiated = version;
     this.connectedFrame = frame;
     this.hadSession = true;
+    this.connectedAt = performance.now();
     this.decoder.setVersion(version);
     this.heartbeats = version === '1.0' ? { sendMs: 0, receiveMs: 0 } : negotiateHeartbeats(this.options.heartbeats, frame.header('heart-beat'));
     this.startHeartbeats();

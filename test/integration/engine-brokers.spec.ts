@@ -147,6 +147,28 @@ describe.each(BROKER_VERSIONS)('engine on %s', (_label, broker, version) => {
       expect(message.text()).toBe('after the cancel');
       await s.conn.ack(message, undefined, { receipt: true });
     });
+
+    it('backs off between sessions RabbitMQ ends at once (a subscription whose queue is gone for good)', async () => {
+      const s = await session(broker, version, { reconnectAttemptsMax: -1, reconnectSleepInitial: 0.05, reconnectSleepIncrease: 1, reconnectSleepJitter: 0 });
+      const name = uniqueName('gone');
+      await s.conn.send(`/queue/${name}`, 'declares the queue', { receipt: true });
+      // /amq/queue/ subscribes to an existing queue only: once deleted, every new session's SUBSCRIBE is refused.
+      await s.conn.subscribe(`/amq/queue/${name}`, uniqueName('sub'), 'auto', {}, { receipt: true });
+      const events = new Inbox<[string, number]>();
+      s.conn.setListener('sessions', {
+        onDisconnected: () => events.push(['disconnected', performance.now()]),
+        onConnecting: () => events.push(['connecting', performance.now()]),
+      });
+      await deleteRabbitQueue(`/queue/${name}`);
+      const seen = await events.take(8, 10_000, 'sessions ended by the broker and reconnects');
+      const waits = [0, 2, 4, 6].map((i) => {
+        expect([seen[i][0], seen[i + 1][0]]).toEqual(['disconnected', 'connecting']);
+        return seen[i + 1][1] - seen[i][1];
+      });
+      // Without the backoff these were well under a millisecond each, hundreds of sessions a second.
+      expect(waits[2]).toBeGreaterThanOrEqual(95);
+      expect(waits[3]).toBeGreaterThanOrEqual(190);
+    });
   }
 
   it('delivers a committed transaction once and an aborted one never', async () => {
