@@ -455,7 +455,8 @@ export class StompConnection {
     this.receipts.clear();
     if (this.state !== 'connecting') this.state = 'disconnected';
     if (!wasConnected) return;
-    this.shortSessions = performance.now() - this.connectedAt < SHORT_SESSION_MS ? this.shortSessions + 1 : 0;
+    // Only a session the broker (or the network) ended counts; disconnect() starts afresh.
+    this.shortSessions = !this.stopRequested && performance.now() - this.connectedAt < SHORT_SESSION_MS ? this.shortSessions + 1 : 0;
     this.emit('onDisconnected');
     this.emit('onReceiverLoopCompleted', this.lastFrame);
     this.maybeReconnect();

@@ -2,7 +2,7 @@ import { Frame, StompUsageError, type AckMode } from '../../lib';
 import { deleteRabbitQueue } from '../support/broker-control';
 import { BROKER_VERSIONS } from '../support/brokers';
 import { close, closeAll, session, type Session } from '../support/session';
-import { Inbox, uniqueName } from '../support/wait';
+import { Inbox, uniqueName, within } from '../support/wait';
 
 describe.each(BROKER_VERSIONS)('engine on %s', (_label, broker, version) => {
   afterEach(closeAll);
@@ -31,6 +31,14 @@ describe.each(BROKER_VERSIONS)('engine on %s', (_label, broker, version) => {
     await close(s);
     expect(await events.take(3)).toEqual(['disconnecting', 'receipt', 'disconnected']);
     expect(s.conn.isConnected()).toBe(false);
+  });
+
+  it('connects again at once after its own disconnect(), however short the session (only sessions the broker ends back off)', async () => {
+    // With a 30 s first backoff, a wrongly counted short session would make the second connect() sleep.
+    const s = await session(broker, version, { reconnectSleepInitial: 30 });
+    await s.conn.disconnect();
+    await within(s.conn.connect(), 5_000, 'the second connect');
+    expect(s.conn.isConnected()).toBe(true);
   });
 
   it('sends to a queue and receives it', async () => {
