@@ -146,7 +146,7 @@ describe.each(REAL)('broker crash on $name', (broker) => {
       const counts = await queueCounts(name, queue).catch(() => undefined);
       // Confirmed, never delivered to the client, and not in the queue any more: the broker dropped
       // them, not the client (RabbitMQ 3.10.8 dropped a classic queue's whole backlog at SIGKILL in
-      // 3 of about 15 runs; README, "Reliability"). Anything else is the client's loss.
+      // 3 of about 15 runs; README, "Delivery guarantees and failure behaviour"). Anything else is the client's loss.
       const brokerDropped = counts !== undefined && counts.ready + counts.unacked === 0 && missing.every((seq) => !delivered.has(seq));
       if (!brokerDropped) {
         const byPhase = { before: 0, during: 0, after: 0 };
