@@ -124,27 +124,42 @@ export function percentile(sorted: number[], p: number): number {
 /**
  * With BENCH_CPU_PROF=<file.cpuprofile> in the environment, records a V8 CPU profile of `fn` only
  * (not of the set-up around it), for bench/tools/cpuprofile-top.js. Same format as `node --cpu-prof`.
+ * With BENCH_HEAP_PROF=<file.heapprofile>, records V8's sampling heap profile of `fn` instead, garbage
+ * included, for bench/tools/heapprofile-top.js.
  * With BENCH_CALLGRIND=1, under `valgrind --tool=callgrind --instr-atstart=no`, counts the
  * instructions of `fn` only: with one request in flight the reads and writes do not depend on
  * timing, so callgrind's total ÷ N is a repeatable cost per round trip.
  */
 export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
   if (process.env.BENCH_CALLGRIND) return instrumented(fn);
-  const file = process.env.BENCH_CPU_PROF;
-  if (!file) return fn();
+  const cpuFile = process.env.BENCH_CPU_PROF;
+  const heapFile = process.env.BENCH_HEAP_PROF;
+  if (cpuFile) {
+    return inspected(fn, cpuFile, ['Profiler.enable'], ['Profiler.setSamplingInterval', { interval: 100 }], ['Profiler.start'], 'Profiler.stop');
+  }
+  if (heapFile) {
+    // Objects a scavenge or a mark-compact collected are kept in the profile: a message's garbage is
+    // what this is for.
+    const sampling = { samplingInterval: 512, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true };
+    return inspected(fn, heapFile, ['HeapProfiler.enable'], ['HeapProfiler.startSampling', sampling], 'HeapProfiler.stopSampling');
+  }
+  return fn();
+}
+
+/** Runs `fn` between inspector calls that start a profiler and `stop`, whose `profile` goes to `file`. */
+async function inspected<T>(fn: () => Promise<T>, file: string, ...calls: [...Array<[string, object?]>, string]): Promise<T> {
   const { Session } = await import('node:inspector');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object): Promise<any> =>
     new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 100 });
-  await post('Profiler.start');
+  const stop = calls.pop() as string;
+  for (const [method, params] of calls as Array<[string, object?]>) await post(method, params);
   try {
     return await fn();
   } finally {
-    const { profile } = await post('Profiler.stop');
+    const { profile } = await post(stop);
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
   }
