@@ -3,7 +3,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { StompConnectionError, StompRecordBuilder, StompStatus, type StompContext } from '../../lib';
-import { deleteRabbitQueue, queueCounts, rabbitConsumers, restartBroker, startBrokers, stopBroker, type RealBroker } from '../support/broker-control';
+import { deleteRabbitQueue, flushRabbitDefinitions, queueCounts, rabbitConsumers, restartBroker, startBrokers, stopBroker, type RealBroker } from '../support/broker-control';
 import { BROKERS } from '../support/brokers';
 import { report } from '../support/figures';
 import { Inbox, uniqueName, within } from '../support/wait';
@@ -89,6 +89,10 @@ describe.each(REAL)('broker crash on $name', (broker) => {
     }
     const resilient = { reconnectAttemptsMax: -1, reconnectSleepMax: 1, heartbeats: [1000, 1000] as [number, number] };
     const { server } = await startServer(broker, [Consumer], resilient);
+    // The crash is to hit a queue that exists, as it would in production: RabbitMQ 3.10.8 lost a queue
+    // declared a moment before the kill, messages and all, in 3 of 70 runs (README, "Delivery
+    // guarantees and failure behaviour"); with its declaration written first, in none of 40.
+    if (name === 'rabbitmq') await flushRabbitDefinitions();
     const { client } = await startClient(broker, { ...resilient, confirm: true, reconnectWait: 60_000 });
     /** Every message that reached the server's connection, handled yet or not: what the broker delivered. */
     const delivered = new Set<number>();
@@ -141,25 +145,15 @@ describe.each(REAL)('broker crash on $name', (broker) => {
     );
     const missing = [...confirmed].filter((seq) => !processed.has(seq)).sort((x, y) => x - y);
     const duplicates = [...processed.values()].reduce((sum, n) => sum + n - 1, 0);
-    let droppedByBroker = 0;
     if (!settledInTime) {
-      const counts = await queueCounts(name, queue).catch(() => undefined);
-      // Confirmed, never delivered to the client, and not in the queue any more: the broker dropped
-      // them, not the client (RabbitMQ 3.10.8 dropped a classic queue's whole backlog at SIGKILL in
-      // 3 of about 15 runs; README, "Delivery guarantees and failure behaviour"). Anything else is the client's loss.
-      const brokerDropped = counts !== undefined && counts.ready + counts.unacked === 0 && missing.every((seq) => !delivered.has(seq));
-      if (!brokerDropped) {
-        const byPhase = { before: 0, during: 0, after: 0 };
-        for (const seq of missing) byPhase[phaseOf.get(seq)!] += 1;
-        throw new Error(
-          `timed out after ${SETTLE_MS} ms waiting for every confirmed message to be processed: ${missing.length} missing (${ranges(missing)}), ` +
-            `${missing.filter((seq) => delivered.has(seq)).length} of them delivered to the server; confirmed before the crash ${byPhase.before}, during ${byPhase.during}, after ${byPhase.after}; ` +
-            `server ${await firstValueFrom(server.status)}, client ${await firstValueFrom(client.status)}; broker's queue: ${JSON.stringify(counts)}; ` +
-            `timeline: ${timeline.join('; ')}`,
-        );
-      }
-      droppedByBroker = missing.length;
-      report(`broker crash ${name}: the broker dropped confirmed messages it never delivered`, { dropped: missing.length, seqs: ranges(missing), timeline: timeline.join('; ') });
+      const byPhase = { before: 0, during: 0, after: 0 };
+      for (const seq of missing) byPhase[phaseOf.get(seq)!] += 1;
+      throw new Error(
+        `timed out after ${SETTLE_MS} ms waiting for every confirmed message to be processed: ${missing.length} missing (${ranges(missing)}), ` +
+          `${missing.filter((seq) => delivered.has(seq)).length} of them delivered to the server; confirmed before the crash ${byPhase.before}, during ${byPhase.during}, after ${byPhase.after}; ` +
+          `server ${await firstValueFrom(server.status)}, client ${await firstValueFrom(client.status)}; broker's queue: ${JSON.stringify(await queueCounts(name, queue).catch(() => undefined))}; ` +
+          `timeline: ${timeline.join('; ')}`,
+      );
     }
     // An emit that was not confirmed failed loudly with a typed error: none vanished.
     expect(confirmed.size + failed.size).toBe(MESSAGES);
@@ -177,8 +171,7 @@ describe.each(REAL)('broker crash on $name', (broker) => {
       unconfirmed_errors: failed.size,
       processed: processed.size,
       duplicates,
-      lost: missing.length - droppedByBroker,
-      dropped_by_broker: droppedByBroker,
+      lost: missing.length,
     });
   }, 180_000);
 
