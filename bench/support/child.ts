@@ -135,27 +135,26 @@ export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
   const cpuFile = process.env.BENCH_CPU_PROF;
   const heapFile = process.env.BENCH_HEAP_PROF;
   if (cpuFile) {
-    return inspected(fn, cpuFile, ['Profiler.enable'], ['Profiler.setSamplingInterval', { interval: 100 }], ['Profiler.start'], 'Profiler.stop');
+    return inspected(fn, cpuFile, [['Profiler.enable'], ['Profiler.setSamplingInterval', { interval: 100 }], ['Profiler.start']], 'Profiler.stop');
   }
   if (heapFile) {
     // Objects a scavenge or a mark-compact collected are kept in the profile: a message's garbage is
     // what this is for.
     const sampling = { samplingInterval: 512, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true };
-    return inspected(fn, heapFile, ['HeapProfiler.enable'], ['HeapProfiler.startSampling', sampling], 'HeapProfiler.stopSampling');
+    return inspected(fn, heapFile, [['HeapProfiler.enable'], ['HeapProfiler.startSampling', sampling]], 'HeapProfiler.stopSampling');
   }
   return fn();
 }
 
-/** Runs `fn` between inspector calls that start a profiler and `stop`, whose `profile` goes to `file`. */
-async function inspected<T>(fn: () => Promise<T>, file: string, ...calls: [...Array<[string, object?]>, string]): Promise<T> {
+/** Runs `fn` between the inspector calls that start a profiler and `stop`, whose `profile` goes to `file`. */
+async function inspected<T>(fn: () => Promise<T>, file: string, start: Array<[string, object?]>, stop: string): Promise<T> {
   const { Session } = await import('node:inspector');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object): Promise<any> =>
     new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
-  const stop = calls.pop() as string;
-  for (const [method, params] of calls as Array<[string, object?]>) await post(method, params);
+  for (const [method, params] of start) await post(method, params);
   try {
     return await fn();
   } finally {

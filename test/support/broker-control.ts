@@ -39,8 +39,8 @@ export async function queueCounts(name: RealBroker, destination: string): Promis
 /**
  * Makes RabbitMQ write what it holds of its definitions (a queue just declared) to disk. A durable
  * queue declared less than a moment before a SIGKILL can be missing after the restart, with every
- * confirmed message it held: its declaration was still in Mnesia's log buffer (README, "What the
- * brokers do differently").
+ * confirmed message it held; by our reading its declaration was still in Mnesia's log buffer
+ * (README, "Delivery guarantees and failure behaviour").
  */
 export async function flushRabbitDefinitions(): Promise<void> {
   await run('rabbitmqctl', ['eval', 'mnesia:sync_log().'], { timeout: 30_000 });
