@@ -61,8 +61,9 @@ const enum State {
 
 /**
  * Incremental STOMP frame decoder: feed it socket chunks split anywhere, it hands out frames and
- * heart-beats. Header sections are scanned in place; a body that spans chunks is gathered as a list
- * and joined once. Every limit is checked before bytes are kept, so memory stays bounded.
+ * heart-beats. Header sections are scanned in place; a body that spans chunks is copied into a buffer
+ * of its content-length as they arrive, or, without one, gathered as a list and joined once at the
+ * NUL. Every limit is checked before bytes are kept, so memory stays bounded.
  * After the first error the decoder is halted: a stream with a broken frame cannot be resynchronised.
  */
 export class FrameDecoder {
