@@ -5,7 +5,8 @@ import { REPLY_STATUS_HEADER } from './constants';
 /**
  * How a reply frame relates to the stream of answers to one request:
  * - `next`: one answer, more follow;
- * - `final`: the last answer (a single-answer handler sends just this one, a plain reply);
+ * - `final`: the last answer (a single-answer handler sends just this one, a plain reply); written
+ *   as no header at all, which is how any plain STOMP responder's reply reads;
  * - `complete`: no further answer (the stream ended after its last `next`, or had none);
  * - `error`: the handler failed; the body is the serialized error.
  */

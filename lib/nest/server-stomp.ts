@@ -223,7 +223,9 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
         return;
       }
       const payload = status === 'complete' ? { body: '', contentType: undefined } : encodePayload(status === 'error' ? value : (this.serializer as Required<ServerStompOptions>['serializer']).serialize(value));
-      const headers: Record<string, string> = { [REPLY_STATUS_HEADER]: status };
+      // A reply without the header is final (as from any plain STOMP responder): the usual single
+      // answer carries none, which also spares ActiveMQ a JMS property per reply.
+      const headers: Record<string, string> = status === 'final' ? {} : { [REPLY_STATUS_HEADER]: status };
       if (correlationId !== undefined) headers[CORRELATION_ID_HEADER] = correlationId;
       await connection.send(replyTo, payload.body, { contentType: payload.contentType, headers });
     };

@@ -44,6 +44,8 @@ describe.each(BROKERS)('Nest transport with plain STOMP peers and DI on $name', 
     expect(JSON.parse(reply.body.toString())).toEqual({ sku: 'B-2', price: 9.5 });
     expect(reply.headers['correlation-id']).toBe('py-42');
     expect(reply.headers['content-type']).toBe('application/json');
+    // Nothing of the Nest transport's own: a single answer is final without saying so.
+    expect(reply.headers['reply-status']).toBeUndefined();
   });
 
   it('injects connections from forRoot and forRootAsync (named), connected, and closes them on shutdown', async () => {
