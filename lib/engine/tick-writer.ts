@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
  * @internal
  */
 export class TickWriter {
-  /** `performance.now()` of the last write, to the tick: set by a tick's first write and at its end. */
+  /** `performance.now()` of the first write of the last tick that wrote. */
   lastWriteAt = performance.now();
   /** Whether a frame was written in the current tick. */
   private inTick = false;
@@ -20,9 +20,6 @@ export class TickWriter {
   private corked: Socket | null = null;
   private readonly endTick = (): void => {
     this.inTick = false;
-    // What the tick corked leaves now; a heart-beat needs no finer time than the tick's (a clock read
-    // per frame was ~60 ns of a burst's every message).
-    this.lastWriteAt = performance.now();
     const socket = this.corked;
     this.corked = null;
     socket?.uncork();
@@ -47,6 +44,8 @@ export class TickWriter {
     const first = !this.inTick;
     if (first) {
       this.inTick = true;
+      // One clock read a tick, not a frame (~60 ns of every message of a burst): a heart-beat needs
+      // no finer time, and a long tick only makes the next heart-beat come early, which is harmless.
       this.lastWriteAt = performance.now();
       process.nextTick(this.endTick);
     }
