@@ -44,10 +44,12 @@ export function messageStream(n: number): Stream {
  * `n` MESSAGE frames with `size`-byte bodies as `broker` sends them on STOMP 1.2 (the headers of one
  * captured from it), with the `ack` header of client acks when `withAck`, each frame followed by an
  * EOL as both send it: ActiveMQ 5.17's ids carry escaped colons and its `ack` value is an id of its
- * own, RabbitMQ 3.10's need no escaping and repeat the `message-id`.
+ * own, RabbitMQ 3.10's need no escaping and repeat the `message-id`. In reads of 64 KB, or of
+ * `framesPerRead` whole frames each (a consumer that keeps up with RabbitMQ reads one frame at a time).
  */
-export function brokerStream(broker: 'activemq' | 'rabbitmq', n: number, withAck: boolean, size = 100): Stream {
+export function brokerStream(broker: 'activemq' | 'rabbitmq', n: number, withAck: boolean, size = 100, framesPerRead = 0): Stream {
   const body = Buffer.alloc(size, 'x');
+  // Three parts a frame: head, body, NUL and EOL.
   const parts: Buffer[] = [];
   for (let i = 1; i <= n; i++) {
     if (broker === 'activemq') {
@@ -61,7 +63,9 @@ export function brokerStream(broker: 'activemq' | 'rabbitmq', n: number, withAck
     }
   }
   const all = Buffer.concat(parts);
-  return { chunks: chunked(all), frames: n, bodyBytes: n * body.length, totalBytes: all.length };
+  const chunks: Buffer[] = [];
+  for (let i = 0; framesPerRead > 0 && i < parts.length; i += 3 * framesPerRead) chunks.push(Buffer.concat(parts.slice(i, i + 3 * framesPerRead)));
+  return { chunks: framesPerRead > 0 ? chunks : chunked(all), frames: n, bodyBytes: n * body.length, totalBytes: all.length };
 }
 
 /** `all` in reads of 64 KB. */

@@ -2,9 +2,10 @@
  * The client's own work per message, without a broker or a kernel in the way: on this 2-core VM a
  * throughput run's CPU per message moves by 2x between runs, too much to see a change of 10 %.
  *   node scripts/run-ts.js bench/tools/client-work.ts --mode receive|decode|send [--ack auto|client-individual]
- *        [--body 100] [--broker activemq|rabbitmq] [--n 20000] [--passes 13] [--lib /path/to/other/lib/engine]
+ *        [--body 100] [--broker activemq|rabbitmq] [--frames-per-read N] [--n 20000] [--passes 13] [--lib /path/to/other/lib/engine]
  * receive: a StompConnection on a stand-in socket (what it writes is dropped) is handed
- *          MESSAGE frames (--body bytes) as ActiveMQ 5.17 or RabbitMQ 3.10 sends them, in 64 KB reads; the listener reads each body as text
+ *          MESSAGE frames (--body bytes) as ActiveMQ 5.17 or RabbitMQ 3.10 sends them, in 64 KB reads (or of
+ *          --frames-per-read whole frames: a consumer keeping up with RabbitMQ gets one a read); the listener reads each body as text
  *          and, with client-individual, acks it.  decode: the same reads through FrameDecoder alone.
  *          send: `send()` of --body byte messages.
  * Prints µs per message, best and median of the passes after three warm-up passes. `--lib` loads
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
       handled += n;
     };
   } else {
-    const { chunks } = brokerStream(broker, n, ack !== 'auto', size);
+    const { chunks } = brokerStream(broker, n, ack !== 'auto', size, num(args, 'frames-per-read', 0));
     if (mode === 'decode') {
       const decoder = new FrameDecoder({ onFrame: () => void handled++, onHeartbeat: () => undefined }, {}, '1.2');
       pass = () => chunks.forEach((chunk) => decoder.push(chunk));
