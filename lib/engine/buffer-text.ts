@@ -15,7 +15,10 @@ export interface SliceableBuffer extends Buffer {
  * @internal
  */
 export function asciiText(buf: Buffer, start: number, end: number): string | undefined {
-  return isAscii(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start)) ? (buf as SliceableBuffer).latin1Slice(start, end) : undefined;
+  // A view only for part of `buf`: a whole read (one frame a read is the rule when a consumer keeps
+  // up with RabbitMQ) or a whole body is checked as it is.
+  const bytes = start === 0 && end === buf.length ? buf : new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
+  return isAscii(bytes) ? (buf as SliceableBuffer).latin1Slice(start, end) : undefined;
 }
 
 /**
