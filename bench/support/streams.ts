@@ -49,7 +49,6 @@ export function messageStream(n: number): Stream {
  */
 export function brokerStream(broker: 'activemq' | 'rabbitmq', n: number, withAck: boolean, size = 100, framesPerRead = 0): Stream {
   const body = Buffer.alloc(size, 'x');
-  // Three parts a frame: head, body, NUL and EOL.
   const parts: Buffer[] = [];
   for (let i = 1; i <= n; i++) {
     if (broker === 'activemq') {
@@ -63,9 +62,16 @@ export function brokerStream(broker: 'activemq' | 'rabbitmq', n: number, withAck
     }
   }
   const all = Buffer.concat(parts);
-  const chunks: Buffer[] = [];
-  for (let i = 0; framesPerRead > 0 && i < parts.length; i += 3 * framesPerRead) chunks.push(Buffer.concat(parts.slice(i, i + 3 * framesPerRead)));
-  return { chunks: framesPerRead > 0 ? chunks : chunked(all), frames: n, bodyBytes: n * body.length, totalBytes: all.length };
+  // Three parts a frame: head, body, NUL and EOL.
+  const chunks = framesPerRead > 0 ? joinedBy(parts, 3 * framesPerRead) : chunked(all);
+  return { chunks, frames: n, bodyBytes: n * body.length, totalBytes: all.length };
+}
+
+/** `parts` joined `count` at a time. */
+function joinedBy(parts: Buffer[], count: number): Buffer[] {
+  const joined: Buffer[] = [];
+  for (let i = 0; i < parts.length; i += count) joined.push(Buffer.concat(parts.slice(i, i + count)));
+  return joined;
 }
 
 /** `all` in reads of 64 KB. */
