@@ -6,6 +6,10 @@
  * (--split: the responder runs in a second process; --warmup: round trips before the measured ones)
  * --peer nest: ClientStomp.send → @MessagePattern through a Nest microservice in this process (as
  * bench/peers/nest.ts), to compare the Nest path's tail with the engine's at the same warm-up.
+ * --segments (peers ours and nest): also where the median round trip's time goes, from timestamps
+ * taken as the connections write and read each SEND and MESSAGE: the requester's way out (call to
+ * SEND written), the broker's two hops (written to read, kernel included), the responder (request
+ * read to reply written) and the requester's way back (reply read to the awaited result).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +19,8 @@ import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Payload, type ClientProxy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
+import { StompConnection } from '../../lib/engine/connection';
+import type { Frame } from '../../lib/engine/frame';
 import { ClientStomp, ServerStomp } from '../../lib/nest';
 import { connectPeer, type Endpoint, type StompPeer } from '../peers/clients';
 import { parseArgs, percentile } from '../support/child';
@@ -89,6 +95,41 @@ async function stompRoundTrips(kind: string, endpoint: Endpoint, broker: string,
   };
 }
 
+/** When the last request and reply were written and read, by `performance.now()`. */
+interface Marks {
+  requestWritten: number;
+  requestRead: number;
+  replyWritten: number;
+  replyRead: number;
+}
+
+/**
+ * Has every StompConnection of this process note when it writes a SEND and reads a MESSAGE; one
+ * with `reply-to` is a request, one without a reply. One round trip at a time, so the last marks
+ * belong to the round trip that just ended.
+ */
+function markFrames(): Marks {
+  const marks: Marks = { requestWritten: 0, requestRead: 0, replyWritten: 0, replyRead: 0 };
+  const proto = StompConnection.prototype as unknown as { writeFrame(frame: Frame): boolean; onMessageFrame(frame: Frame): void };
+  const writeFrame = proto.writeFrame;
+  proto.writeFrame = function (this: unknown, frame: Frame): boolean {
+    const now = performance.now();
+    if (frame.command === 'SEND') marks[frame.header('reply-to') === undefined ? 'replyWritten' : 'requestWritten'] = now;
+    return writeFrame.call(this, frame);
+  };
+  const onMessageFrame = proto.onMessageFrame;
+  proto.onMessageFrame = function (this: unknown, frame: Frame): void {
+    marks[frame.header('reply-to') === undefined ? 'replyRead' : 'requestRead'] = performance.now();
+    onMessageFrame.call(this, frame);
+  };
+  return marks;
+}
+
+/** Medians, in µs, of each part of the round trips. */
+function segmentMedians(parts: Record<string, number[]>): Record<string, number> {
+  return Object.fromEntries(Object.entries(parts).map(([name, values]) => [name, Math.round(percentile(values.sort((a, b) => a - b), 50) * 10) / 10]));
+}
+
 async function run(): Promise<void> {
   const args = parseArgs();
   const kind = args.peer ?? 'ours';
@@ -103,6 +144,9 @@ async function run(): Promise<void> {
     return;
   }
   if (kind === 'nest' && args.split) throw new Error('--split is for STOMP peers: the Nest server runs in this process');
+  if (args.segments && (args.split || (kind !== 'nest' && kind !== 'ours'))) throw new Error('--segments needs both ends in this process on our connections: --peer ours or nest, no --split');
+  const marks = args.segments ? markFrames() : undefined;
+  const parts: Record<string, number[]> = { requesterOut: [], brokerToResponder: [], responder: [], brokerToRequester: [], requesterIn: [] };
   const roundTrips = kind === 'nest' ? await nestRoundTrips(endpoint, queueName) : await stompRoundTrips(kind, endpoint, broker, queueName, Boolean(args.split));
 
   const gcs: Array<{ start: number; end: number; kind: number }> = [];
@@ -119,7 +163,17 @@ async function run(): Promise<void> {
     }
     const start = performance.now();
     await roundTrips.trip(i);
-    if (i >= warmup) trips.push({ start, end: performance.now() });
+    const end = performance.now();
+    if (i < warmup) continue;
+    trips.push({ start, end });
+    if (marks !== undefined) {
+      const us = (from: number, to: number): number => (to - from) * 1000;
+      parts.requesterOut.push(us(start, marks.requestWritten));
+      parts.brokerToResponder.push(us(marks.requestWritten, marks.requestRead));
+      parts.responder.push(us(marks.requestRead, marks.replyWritten));
+      parts.brokerToRequester.push(us(marks.replyWritten, marks.replyRead));
+      parts.requesterIn.push(us(marks.replyRead, end));
+    }
   }
   loop.disable();
   observer.disconnect();
@@ -150,6 +204,7 @@ async function run(): Promise<void> {
       loopDelayP99Ms: loop.percentile(99) / 1e6,
       loopDelayMaxMs: loop.max / 1e6,
       overMsPerTenth,
+      ...(marks === undefined ? {} : { segmentP50Us: segmentMedians(parts) }),
     }),
   );
   await roundTrips.close();
