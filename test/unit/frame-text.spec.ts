@@ -1,4 +1,5 @@
 import { Frame } from '../../lib/engine/frame';
+import { asciiText } from '../../lib/engine/buffer-text';
 
 describe('Frame.text', () => {
   // Small bodies are decoded by Buffer#toString; from 2 KB on an all-ASCII body takes a faster path.
@@ -30,5 +31,20 @@ describe('Frame.text', () => {
     const bytes = Buffer.alloc(4096, 'a');
     bytes[100] = 0xff;
     expect(new Frame('MESSAGE', [], bytes).text()).toBe(bytes.toString('utf8'));
+  });
+});
+
+describe('asciiText', () => {
+  it('checks only the range it is given, as a part of a buffer or as the whole buffer', () => {
+    const bytes = Buffer.from('héad:ok\n', 'utf8');
+    const start = bytes.indexOf('ad');
+    expect(asciiText(bytes, start, bytes.length)).toBe('ad:ok\n');
+    expect(asciiText(bytes, 0, bytes.length)).toBeUndefined();
+    expect(asciiText(bytes.subarray(start), 0, bytes.length - start)).toBe('ad:ok\n');
+    // a view into a larger allocation, non-ASCII just outside the range
+    const slab = Buffer.concat([Buffer.from('é'), Buffer.from('plain'), Buffer.from('é')]);
+    const view = slab.subarray(2, 7);
+    expect(asciiText(view, 0, view.length)).toBe('plain');
+    expect(asciiText(view, 1, 4)).toBe('lai');
   });
 });

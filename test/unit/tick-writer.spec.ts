@@ -106,4 +106,22 @@ describe('TickWriter', () => {
     writer.write(socket, [Buffer.from('A')]);
     expect(writer.lastWriteAt).toBeGreaterThanOrEqual(before);
   });
+
+  it('reads the clock once a tick, at its first write: the frames corked after it do not move it', async () => {
+    const { socket } = recordingSocket();
+    let now = 1000;
+    const clock = jest.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const writer = new TickWriter();
+      writer.write(socket, [Buffer.from('A')]);
+      now = 2000;
+      writer.write(socket, [Buffer.from('B')]);
+      expect(writer.lastWriteAt).toBe(1000);
+      await nextTick();
+      writer.write(socket, [Buffer.from('C')]);
+      expect(writer.lastWriteAt).toBe(2000);
+    } finally {
+      clock.mockRestore();
+    }
+  });
 });
