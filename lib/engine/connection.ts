@@ -78,6 +78,12 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/** A frame and its bytes, encoded ahead of writing. */
+interface EncodedFrame {
+  frame: Frame;
+  chunks: Buffer[];
+}
+
 interface ReceiptWaiter extends Waiter {
   timer: NodeJS.Timeout;
 }
@@ -250,6 +256,7 @@ export class StompConnection {
   /**
    * Connects to the first broker of the list that answers, with stomp.py's backoff between passes.
    * Joins an attempt already under way. Subscriptions made earlier are re-sent once CONNECTED.
+   * @throws {StompFrameError} `STOMP_ERR_UNENCODABLE` at once, before any socket opens, when a CONNECT header cannot be carried (a passcode ending in CR, say).
    * @throws {StompBrokerError} when the broker refused the CONNECT (e.g. bad credentials) on the last attempt.
    * @throws {StompConnectionError} when no broker could be reached within `reconnectAttemptsMax` attempts.
    */
@@ -283,16 +290,18 @@ export class StompConnection {
 
   private async tryEndpoints(): Promise<void> {
     const { endpoints, reconnectAttemptsMax: max } = this.options;
+    // A CONNECT the wire cannot carry would fail the same on every attempt: refused before any socket opens.
+    const connects = endpoints.map((endpoint) => this.encodeConnect(endpoint));
     let failures = 0;
     let lastError: Error | undefined;
     // A broker that accepts the session and ends it at once (a SUBSCRIBE it refuses, say) would
     // otherwise be reconnected to in a loop without pause, hundreds of times a second.
     if (this.shortSessions > 0) await this.sleep(reconnectDelay(this.shortSessions, this.options, this.options.random));
     for (let round = 1; ; round++) {
-      for (const endpoint of endpoints) {
+      for (const [i, endpoint] of endpoints.entries()) {
         if (this.stopRequested) throw new StompConnectionError('connect cancelled by disconnect()', StompErrorCode.NotConnected);
         try {
-          await this.connectTo(endpoint);
+          await this.connectTo(endpoint, connects[i]);
           return;
         } catch (error) {
           // Refused credentials will not get better by retrying: a first connect fails at once. After a
@@ -324,7 +333,7 @@ export class StompConnection {
     });
   }
 
-  private async connectTo(endpoint: Endpoint): Promise<void> {
+  private async connectTo(endpoint: Endpoint, connect: EncodedFrame): Promise<void> {
     this.state = 'connecting';
     this.emit('onConnecting', [endpoint.host, endpoint.port]);
     const timeoutMs = this.options.timeout * 1000;
@@ -340,7 +349,7 @@ export class StompConnection {
       this.connectedWaiter = { resolve, reject };
     });
     try {
-      this.writeFrame(this.connectFrame(endpoint));
+      this.writeEncoded(connect);
       await connected;
     } catch (error) {
       this.detach(socket);
@@ -349,6 +358,12 @@ export class StompConnection {
       clearTimeout(timer);
       this.connectedWaiter = null;
     }
+  }
+
+  /** @throws {StompFrameError} when a header of the CONNECT cannot be carried (a passcode ending in CR, say). */
+  private encodeConnect(endpoint: Endpoint): EncodedFrame {
+    const frame = this.connectFrame(endpoint);
+    return { frame, chunks: encodeFrame(frame, this.options.version, this.options) };
   }
 
   private connectFrame(endpoint: Endpoint): Frame {
@@ -588,7 +603,10 @@ export class StompConnection {
 
   /** Encodes and writes a frame on the current socket; throws if it cannot be encoded. */
   private writeFrame(frame: Frame): boolean {
-    const chunks = encodeFrame(frame, this.negotiated ?? this.options.version, this.options);
+    return this.writeEncoded({ frame, chunks: encodeFrame(frame, this.negotiated ?? this.options.version, this.options) });
+  }
+
+  private writeEncoded({ frame, chunks }: EncodedFrame): boolean {
     if (this.heard.onSend) this.emit('onSend', frame);
     return this.writeRaw(chunks);
   }
