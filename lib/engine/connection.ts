@@ -129,6 +129,8 @@ export class StompConnection {
   private heartbeats: HeartbeatIntervals = { sendMs: 0, receiveMs: 0 };
   private connectArgs: ConnectArgs = {};
   private connecting: Promise<void> | null = null;
+  /** The disconnect() under way, if any. */
+  private disconnecting: Promise<void> | null = null;
   private connectedWaiter: Waiter | null = null;
   private cancelSleep: (() => void) | null = null;
   private stopRequested = false;
@@ -255,12 +257,15 @@ export class StompConnection {
 
   /**
    * Connects to the first broker of the list that answers, with stomp.py's backoff between passes.
-   * Joins an attempt already under way. Subscriptions made earlier are re-sent once CONNECTED.
+   * Joins an attempt already under way; called while a {@link disconnect} is under way, waits for it
+   * to finish, then connects. Subscriptions made earlier are re-sent once CONNECTED.
    * @throws {StompFrameError} `STOMP_ERR_UNENCODABLE` at once, before any socket opens, when a CONNECT header cannot be carried (a passcode ending in CR, say).
    * @throws {StompBrokerError} when the broker refused the CONNECT (e.g. bad credentials) on the last attempt.
    * @throws {StompConnectionError} when no broker could be reached within `reconnectAttemptsMax` attempts.
    */
   connect(args: ConnectArgs = {}): Promise<void> {
+    // The socket being closed must be gone before another opens; stopping it is what the caller asked for first.
+    if (this.disconnecting !== null) return this.disconnecting.catch(() => undefined).then(() => this.connect(args));
     this.connectArgs = args;
     this.stopRequested = false;
     if (this.state === 'connected') return RESOLVED;
@@ -390,7 +395,15 @@ export class StompConnection {
    * Stops any reconnection under way and forgets subscriptions and transactions.
    * @throws {StompTimeoutError} when the broker did not confirm in time; the socket is closed anyway.
    */
-  async disconnect(options: { receipt?: string } = {}): Promise<void> {
+  disconnect(options: { receipt?: string } = {}): Promise<void> {
+    const run = this.stop(options).finally(() => {
+      if (this.disconnecting === run) this.disconnecting = null;
+    });
+    this.disconnecting = run;
+    return run;
+  }
+
+  private async stop(options: { receipt?: string }): Promise<void> {
     this.stopRequested = true;
     this.cancelSleep?.();
     this.subscriptions.clear();
@@ -514,26 +527,29 @@ export class StompConnection {
     this.connectedAt = performance.now();
     this.decoder.setVersion(version);
     this.heartbeats = version === '1.0' ? { sendMs: 0, receiveMs: 0 } : negotiateHeartbeats(this.options.heartbeats, frame.header('heart-beat'));
-    this.startHeartbeats();
+    this.startHeartbeats(this.socket!);
     this.state = 'connected';
     for (const subscription of this.subscriptions.values()) this.writeFrame(subscribeFrame(subscription));
     this.emit('onConnected', frame);
     waiter.resolve();
   }
 
-  private startHeartbeats(): void {
-    const socket = this.socket;
-    this.heartbeat = new HeartbeatMonitor(this.heartbeats, this.options.heartbeatReceiveScale, {
+  private startHeartbeats(socket: Socket): void {
+    const monitor = new HeartbeatMonitor(this.heartbeats, this.options.heartbeatReceiveScale, {
       lastReadAt: () => this.lastRead,
       lastWriteAt: () => this.writer.lastWriteAt,
-      sendHeartbeat: () => this.writeRaw([EOL]),
+      // Its own socket, not the current one: a monitor must never write on a socket it was not started for.
+      sendHeartbeat: () => this.writer.write(socket, [EOL]),
       onTimeout: () => {
-        if (socket === null || socket !== this.socket) return;
+        if (socket !== this.socket) return;
         this.emit('onHeartbeatTimeout');
         this.fail(socket, new StompTimeoutError('heart-beat from the broker', Math.round(this.heartbeats.receiveMs * this.options.heartbeatReceiveScale)));
       },
     });
-    this.heartbeat.start();
+    // The monitor goes with its socket, even one whose close the connection no longer follows.
+    socket.once('close', () => monitor.stop());
+    this.heartbeat = monitor;
+    monitor.start();
   }
 
   private onMessageFrame(frame: Frame): void {

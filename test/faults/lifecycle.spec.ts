@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { StompConnection, StompFrameError, type StompError } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { closeAll } from '../support/session';
@@ -11,6 +12,20 @@ function watchRejections(): { rejections: unknown[]; stop(): void } {
   const onRejection = (reason: unknown): number => rejections.push(reason);
   process.on('unhandledRejection', onRejection);
   return { rejections, stop: () => process.off('unhandledRejection', onRejection) };
+}
+
+/** Counts the heart-beat monitors' timers still armed, from their creation on. */
+function watchHeartbeatTimers(): { armed(): number; stop(): void } {
+  const timers = new Map<number, NodeJS.Timeout>();
+  const hook = createHook({
+    init: (id, type, _trigger, resource) => {
+      if (type === 'Timeout' && /HeartbeatMonitor\./.test(new Error().stack ?? '')) timers.set(id, resource as NodeJS.Timeout);
+    },
+    destroy: (id) => timers.delete(id),
+  }).enable();
+  // clearTimeout() marks a timer destroyed at once; the destroy hook runs only later.
+  const armed = (): number => [...timers.values()].filter((timer) => !(timer as { _destroyed?: boolean })._destroyed).length;
+  return { armed, stop: () => hook.disable() };
 }
 
 /** Lets Node report the rejections left unhandled by the ticks so far. */
@@ -58,5 +73,23 @@ describe('connection lifecycle', () => {
     expect(rejections).toEqual([]);
     await conn.connect({ passcode: 'guest' });
     expect(conn.isConnected()).toBe(true);
+  });
+
+  it('connect() called while disconnect() runs waits for it, then connects; no heart-beat timer outlives its socket', async () => {
+    const timers = watchHeartbeatTimers();
+    watchers.push(timers);
+    const conn = rabbit({ heartbeats: [100, 0] });
+    await conn.connect();
+    expect(timers.armed()).toBe(1);
+    const events: string[] = [];
+    conn.setListener('order', { onConnecting: () => events.push('connecting'), onDisconnected: () => events.push('disconnected'), onConnected: () => events.push('connected') });
+    const disconnected = conn.disconnect().then(() => events.push('disconnect() resolved'));
+    const connected = conn.connect().then(() => events.push('connect() resolved'));
+    await within(Promise.all([disconnected, connected]), 5000, 'disconnect() and connect()');
+    expect(events).toEqual(['disconnected', 'disconnect() resolved', 'connecting', 'connected', 'connect() resolved']);
+    expect(conn.isConnected()).toBe(true);
+    expect(timers.armed()).toBe(1);
+    await conn.disconnect();
+    expect(timers.armed()).toBe(0);
   });
 });
