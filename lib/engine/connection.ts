@@ -392,15 +392,16 @@ export class StompConnection {
 
   /**
    * Sends DISCONNECT with a receipt, waits for it (up to `receiptTimeout`) and closes the socket.
-   * Stops any reconnection under way and forgets subscriptions and transactions.
+   * Stops any reconnection under way and forgets subscriptions and transactions. Called again while
+   * under way, returns the same Promise.
    * @throws {StompTimeoutError} when the broker did not confirm in time; the socket is closed anyway.
    */
   disconnect(options: { receipt?: string } = {}): Promise<void> {
-    const run = this.stop(options).finally(() => {
-      if (this.disconnecting === run) this.disconnecting = null;
+    // A second call must not destroy the socket under the first, which still waits for its RECEIPT.
+    this.disconnecting ??= this.stop(options).finally(() => {
+      this.disconnecting = null;
     });
-    this.disconnecting = run;
-    return run;
+    return this.disconnecting;
   }
 
   private async stop(options: { receipt?: string }): Promise<void> {

@@ -92,4 +92,18 @@ describe('connection lifecycle', () => {
     await conn.disconnect();
     expect(timers.armed()).toBe(0);
   });
+
+  it('a second disconnect() while the first runs joins it: one DISCONNECT, both fulfilled', async () => {
+    const conn = rabbit();
+    await conn.connect();
+    const sent: string[] = [];
+    let disconnects = 0;
+    conn.setListener('watch', { onSend: (frame) => sent.push(frame.command), onDisconnected: () => disconnects++ });
+    const first = conn.disconnect();
+    const second = conn.disconnect();
+    expect(second).toBe(first);
+    await within(Promise.all([first, second]), 5000, 'both disconnect() calls');
+    expect(sent).toEqual(['DISCONNECT']);
+    expect(disconnects).toBe(1);
+  });
 });
