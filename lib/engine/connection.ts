@@ -133,6 +133,8 @@ export class StompConnection {
   private disconnecting: Promise<void> | null = null;
   private connectedWaiter: Waiter | null = null;
   private cancelSleep: (() => void) | null = null;
+  /** Aborts the TCP/TLS connect under way, if any. */
+  private opening: AbortController | null = null;
   private stopRequested = false;
   /** Whether CONNECTED was ever received: reconnecting, not connecting for the first time. */
   private hadSession = false;
@@ -304,11 +306,13 @@ export class StompConnection {
     if (this.shortSessions > 0) await this.sleep(reconnectDelay(this.shortSessions, this.options, this.options.random));
     for (let round = 1; ; round++) {
       for (const [i, endpoint] of endpoints.entries()) {
-        if (this.stopRequested) throw new StompConnectionError('connect cancelled by disconnect()', StompErrorCode.NotConnected);
+        this.checkNotStopped();
         try {
           await this.connectTo(endpoint, connects[i]);
           return;
         } catch (error) {
+          // disconnect() ended this attempt: no other endpoint, no backoff sleep.
+          this.checkNotStopped();
           // Refused credentials will not get better by retrying: a first connect fails at once. After a
           // session existed (a broker restarting), they may be transient and take the normal backoff.
           if (error instanceof StompAuthenticationError && !this.hadSession) throw error;
@@ -323,6 +327,11 @@ export class StompConnection {
     const where = endpoints.map(formatEndpoint).join(', ');
     const attempts = failures === 1 ? '1 attempt' : `${failures} attempts`;
     throw new StompConnectionError(`could not connect to ${where} (${attempts}); last: ${lastError?.message}`, StompErrorCode.Connection, { cause: lastError });
+  }
+
+  /** @throws {StompConnectionError} `STOMP_ERR_NOT_CONNECTED` once disconnect() asked to stop connecting. */
+  private checkNotStopped(): void {
+    if (this.stopRequested) throw new StompConnectionError('connect cancelled by disconnect()', StompErrorCode.NotConnected);
   }
 
   private sleep(seconds: number): Promise<void> {
@@ -342,11 +351,13 @@ export class StompConnection {
     this.state = 'connecting';
     this.emit('onConnecting', [endpoint.host, endpoint.port]);
     const timeoutMs = this.options.timeout * 1000;
-    const socket = await openSocket(endpoint, { ...this.options, timeoutMs }, (from, chunk) => this.onData(from, chunk));
-    if (this.stopRequested) {
-      socket.destroy();
-      throw new StompConnectionError('connect cancelled by disconnect()', StompErrorCode.NotConnected);
-    }
+    this.opening = new AbortController();
+    const socket = await openSocket(endpoint, { ...this.options, timeoutMs, signal: this.opening.signal }, (from, chunk) => this.onData(from, chunk)).finally(() => {
+      this.opening = null;
+    });
+    // Stopped after the socket became ready, where the abort no longer reached it.
+    if (this.stopRequested) socket.destroy();
+    this.checkNotStopped();
     this.attach(socket, endpoint);
     let timer: NodeJS.Timeout | undefined;
     const connected = new Promise<void>((resolve, reject) => {
@@ -392,8 +403,9 @@ export class StompConnection {
 
   /**
    * Sends DISCONNECT with a receipt, waits for it (up to `receiptTimeout`) and closes the socket.
-   * Stops any reconnection under way and forgets subscriptions and transactions. Called again while
-   * under way, returns the same Promise.
+   * Stops any connect or reconnect under way at once (a socket being opened is destroyed, and that
+   * connect() rejects with a `STOMP_ERR_NOT_CONNECTED` {@link StompConnectionError}), and forgets
+   * subscriptions and transactions. Called again while under way, returns the same Promise.
    * @throws {StompTimeoutError} when the broker did not confirm in time; the socket is closed anyway.
    */
   disconnect(options: { receipt?: string } = {}): Promise<void> {
@@ -407,6 +419,7 @@ export class StompConnection {
   private async stop(options: { receipt?: string }): Promise<void> {
     this.stopRequested = true;
     this.cancelSleep?.();
+    this.opening?.abort();
     this.subscriptions.clear();
     this.shortSessions = 0;
     const socket = this.socket;

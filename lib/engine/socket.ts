@@ -13,6 +13,8 @@ export interface SocketSettings {
   bindHostPort?: readonly [string, number];
   keepalive: boolean | number;
   noDelay: boolean;
+  /** Aborting it destroys the socket before it is ready, failing the open. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface SocketSettings {
  * is ready to write: connected, and for TLS with the certificate verified. Everything read is
  * passed to `onData`.
  * @throws {StompTimeoutError} when it takes longer than `timeoutMs`.
- * @throws {StompConnectionError} on any socket or TLS error, with it as `cause`.
+ * @throws {StompConnectionError} on any socket or TLS error, with it as `cause`, and when `signal` aborts.
  */
 export function openSocket(endpoint: Endpoint, settings: SocketSettings, onData: (socket: Socket, chunk: Buffer) => void): Promise<Socket> {
   const useTls = endpoint.tls || settings.tls !== undefined;
@@ -46,6 +48,7 @@ export function openSocket(endpoint: Endpoint, settings: SocketSettings, onData:
       socket.destroy();
       reject(error instanceof StompTimeoutError ? error : new StompConnectionError(`cannot connect to ${where}: ${error.message}`, undefined, { cause: error }));
     };
+    const abort = (): void => fail(new Error('connect aborted'));
     const ready = (): void => {
       cleanup();
       resolve(socket);
@@ -54,7 +57,9 @@ export function openSocket(endpoint: Endpoint, settings: SocketSettings, onData:
       clearTimeout(timer);
       socket.off('error', fail);
       socket.off(readyEvent, ready);
+      settings.signal?.removeEventListener('abort', abort);
     };
+    settings.signal?.addEventListener('abort', abort);
     socket.once('error', fail);
     socket.once(readyEvent, ready);
   });

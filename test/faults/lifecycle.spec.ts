@@ -1,6 +1,8 @@
 import { createHook } from 'node:async_hooks';
-import { StompConnection, StompFrameError, type StompError } from '../../lib';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { StompConnection, StompConnectionError, StompFrameError, type StompError } from '../../lib';
 import { BROKERS } from '../support/brokers';
+import { clientOf, useFakePeer } from '../support/fake-peer';
 import { closeAll } from '../support/session';
 import { Inbox, within } from '../support/wait';
 
@@ -26,6 +28,27 @@ function watchHeartbeatTimers(): { armed(): number; stop(): void } {
   // clearTimeout() marks a timer destroyed at once; the destroy hook runs only later.
   const armed = (): number => [...timers.values()].filter((timer) => !(timer as { _destroyed?: boolean })._destroyed).length;
   return { armed, stop: () => hook.disable() };
+}
+
+/** A listener that accepts connections and never sends a byte: a TLS handshake to it never ends. */
+async function silentServer(): Promise<{ port: number; accepted: Promise<Socket>; stop(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let onAccept!: (socket: Socket) => void;
+  const accepted = new Promise<Socket>((resolve) => (onAccept = resolve));
+  const server: Server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    sockets.add(socket);
+    onAccept(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    accepted,
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /** Lets Node report the rejections left unhandled by the ticks so far. */
@@ -105,5 +128,44 @@ describe('connection lifecycle', () => {
     await within(Promise.all([first, second]), 5000, 'both disconnect() calls');
     expect(sent).toEqual(['DISCONNECT']);
     expect(disconnects).toBe(1);
+  });
+
+  describe('disconnect() during a connect attempt', () => {
+    const peer = useFakePeer();
+    /** Far beyond the deadline of each test: only the stop itself can end the attempt in time. */
+    const slow = { timeout: 10, reconnectSleepInitial: 8, reconnectSleepJitter: 0, reconnectAttemptsMax: -1 };
+
+    async function expectStopped(connecting: Promise<unknown>, disconnecting: Promise<void>): Promise<void> {
+      const error = await within(connecting.catch((e: unknown) => e), 1000, 'connect() to fail');
+      expect(error).toBeInstanceOf(StompConnectionError);
+      expect((error as StompError).code).toBe('STOMP_ERR_NOT_CONNECTED');
+      expect((error as StompError).message).toMatch(/cancelled by disconnect/);
+      await within(disconnecting, 1000, 'disconnect()');
+    }
+
+    it('waiting for CONNECTED: both settle at once, no backoff sleep', async () => {
+      const conn = clientOf(peer(), slow);
+      const connecting = conn.connect();
+      const socket = await peer().nextConnection();
+      await socket.next('STOMP');
+      const disconnecting = conn.disconnect();
+      await expectStopped(connecting, disconnecting);
+      await socket.closed;
+    });
+
+    it('opening the socket (a TLS handshake never answered): the socket is destroyed and both settle at once', async () => {
+      const server = await silentServer();
+      try {
+        const conn = new StompConnection({ hosts: [['127.0.0.1', server.port]], tls: true, ...slow });
+        conns.push(conn);
+        const connecting = conn.connect();
+        const socket = await within(server.accepted, 5000, 'the TCP connection');
+        const closed = new Promise((resolve) => socket.once('close', resolve));
+        await expectStopped(connecting, conn.disconnect());
+        await within(closed, 1000, 'the client to drop the socket');
+      } finally {
+        await server.stop();
+      }
+    });
   });
 });
