@@ -12,6 +12,12 @@ export interface AckingSubscription {
 }
 
 /**
+ * Marks a message settled inside a transaction still open: it keeps its place in arrival order, so
+ * an ABORT puts it back where it was and cumulative settling finds it before later messages again.
+ */
+const HELD: AckingSubscription = { id: '', ack: 'client' };
+
+/**
  * Which received messages still await ACK or NACK, and which were settled inside each open
  * transaction: a stale or repeated ack is refused before it reaches the broker (which would close
  * the connection for it), and an ABORT makes what it settled unsettled again.
@@ -19,7 +25,7 @@ export interface AckingSubscription {
 export class SettlementTracker {
   /**
    * By ack id, in arrival order (cumulative settling walks it), every unsettled message but the
-   * newest. A handler that settles each message before the next one arrives (the usual case) never
+   * newest, and as {@link HELD} those settled inside a transaction still open. A handler that settles each message before the next one arrives (the usual case) never
    * touches the map: an entry added and deleted per message made V8 shrink, grow and rehash the
    * table every few messages (~10 % of receiving with client-individual acks, bench/RESULTS.md).
    */
@@ -64,26 +70,41 @@ export class SettlementTracker {
   settle(ackId: string, transaction?: string): void {
     const owner = this.find(ackId);
     if (owner === undefined) return;
+    const held = transaction === undefined ? undefined : this.transactions.get(transaction);
     if (owner.ack !== 'client') {
       // The usual case, once per message: no list.
-      this.forget(ackId);
-      if (transaction !== undefined) this.transactions.get(transaction)?.push([ackId, owner]);
+      if (held === undefined) this.forget(ackId);
+      else this.hold(ackId, owner, held);
       return;
     }
     const settled: Array<[string, AckingSubscription]> = [];
     const throughNewest = ackId === this.newestId;
     for (const entry of this.unsettled) {
-      if (entry[1].id !== owner.id) continue;
+      if (entry[1] === HELD || entry[1].id !== owner.id) continue;
       settled.push(entry);
       if (entry[0] === ackId) break;
     }
     if (throughNewest) settled.push([ackId, owner]);
-    for (const [id] of settled) this.forget(id);
-    if (transaction !== undefined) this.transactions.get(transaction)?.push(...settled);
+    for (const [id, subscription] of settled) {
+      if (held === undefined) this.forget(id);
+      else this.hold(id, subscription, held);
+    }
   }
 
   private find(ackId: string): AckingSubscription | undefined {
-    return ackId === this.newestId ? this.newest : this.unsettled.get(ackId);
+    const owner = ackId === this.newestId ? this.newest : this.unsettled.get(ackId);
+    return owner === HELD ? undefined : owner;
+  }
+
+  /** Settles `ackId` inside a transaction: it stays in the map, in its place, until the transaction ends. */
+  private hold(ackId: string, owner: AckingSubscription, transaction: Array<[string, AckingSubscription]>): void {
+    if (ackId === this.newestId) {
+      // Newer than all of the map: appended, it keeps its place.
+      this.newestId = undefined;
+      this.newest = undefined;
+    }
+    this.unsettled.set(ackId, HELD);
+    transaction.push([ackId, owner]);
   }
 
   private forget(ackId: string): void {
@@ -109,10 +130,13 @@ export class SettlementTracker {
     this.transactions.set(id, []);
   }
 
-  /** Ends a transaction; on abort, what it settled never happened and can be settled again. */
+  /** Ends a transaction; on abort, what it settled never happened and can be settled again, in its place. */
   closeTransaction(id: string, aborted: boolean): void {
-    // They arrived before the newest unsettled message (if any), so they go back into the map.
-    if (aborted) for (const [ackId, owner] of this.transactions.get(id) ?? []) this.unsettled.set(ackId, owner);
+    for (const [ackId, owner] of this.transactions.get(id) ?? []) {
+      // Setting a key the map holds keeps its position: arrival order stays intact.
+      if (aborted) this.unsettled.set(ackId, owner);
+      else this.unsettled.delete(ackId);
+    }
     this.transactions.delete(id);
   }
 

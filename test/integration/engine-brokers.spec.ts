@@ -156,6 +156,26 @@ describe.each(BROKER_VERSIONS)('engine on %s', (_label, broker, version) => {
       await s.conn.ack(message, undefined, { receipt: true });
     });
 
+    it('refuses acking again a message that an aborted transaction had acked and a later cumulative ack settled (client mode)', async () => {
+      const queue = `/queue/${uniqueName('abort-client')}`;
+      const s = await session(broker, version);
+      await sendAll(s, queue, ['m1', 'm2', 'm3']);
+      const inbox = await subscribe(s, queue, 'client');
+      const [first, second] = await inbox.take(3);
+      const tx = await s.conn.begin();
+      await s.conn.ack(first, undefined, { transaction: tx });
+      await s.conn.abort(tx, { receipt: true });
+      await s.conn.ack(second, undefined, { receipt: true });
+      // Sent, it would make RabbitMQ close the connection (precondition_failed: unknown delivery tag).
+      await expect(s.conn.ack(first)).rejects.toMatchObject({ name: 'StompUsageError', code: 'STOMP_ERR_INVALID_STATE' });
+      expect(s.conn.isConnected()).toBe(true);
+      await close(s);
+      const again = await session(broker, version);
+      const redelivered = await subscribe(again, queue, 'auto');
+      await sendAll(again, queue, ['end']);
+      expect(texts(await redelivered.take(2))).toEqual(['m3', 'end']);
+    });
+
     it('backs off between sessions RabbitMQ ends at once (a subscription whose queue is gone for good)', async () => {
       const s = await session(broker, version, { reconnectAttemptsMax: -1, reconnectSleepInitial: 0.05, reconnectSleepIncrease: 1, reconnectSleepJitter: 0 });
       const name = uniqueName('gone');

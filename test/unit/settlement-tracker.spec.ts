@@ -58,6 +58,33 @@ describe('SettlementTracker', () => {
     expect(tracker.ownerOf('m2', 'ACK')).toBe('s');
   });
 
+  it('puts what an aborted transaction settled back in arrival order, so cumulative settling covers it again', () => {
+    const tracker = new SettlementTracker();
+    tracker.track('a1', aClient);
+    tracker.track('a2', aClient);
+    tracker.track('a3', aClient);
+    tracker.openTransaction('t');
+    tracker.settle('a1', 't');
+    expect(() => tracker.ownerOf('a1', 'ACK')).toThrow();
+    tracker.closeTransaction('t', true);
+    tracker.settle('a2');
+    expect(() => tracker.ownerOf('a1', 'ACK')).toThrow(expect.objectContaining({ code: 'STOMP_ERR_INVALID_STATE' }));
+    expect(tracker.ownerOf('a3', 'ACK')).toBe('a');
+  });
+
+  it('keeps the place of the newest message settled in a transaction while later ones arrive', () => {
+    const tracker = new SettlementTracker();
+    tracker.openTransaction('t');
+    tracker.track('a1', aClient);
+    tracker.settle('a1', 't');
+    tracker.track('a2', aClient);
+    tracker.track('a3', aClient);
+    tracker.closeTransaction('t', true);
+    tracker.settle('a2');
+    expect(() => tracker.ownerOf('a1', 'ACK')).toThrow();
+    expect(tracker.ownerOf('a3', 'ACK')).toBe('a');
+  });
+
   it('keeps one entry for a message delivered again while still unsettled', () => {
     const tracker = new SettlementTracker();
     tracker.openTransaction('t');
