@@ -123,6 +123,8 @@ export class StompConnection {
   private readonly decoder: FrameDecoder;
   private state: State = 'disconnected';
   private socket: Socket | null = null;
+  /** The socket whose read is being decoded: what follows in a read after it was dropped is not delivered. */
+  private reading: Socket | null = null;
   private negotiated: StompVersion | null = null;
   private connectedFrame: Frame | null = null;
   private heartbeat: HeartbeatMonitor | null = null;
@@ -459,6 +461,7 @@ export class StompConnection {
   private onData(socket: Socket, chunk: Buffer): void {
     if (socket !== this.socket) return;
     this.lastRead = performance.now();
+    this.reading = socket;
     try {
       this.writer.batch(socket, () => this.decoder.push(chunk));
     } catch (error) {
@@ -512,6 +515,9 @@ export class StompConnection {
   // ---------------------------------------------------------------- reading
 
   private onFrame(frame: Frame): void {
+    // An earlier frame of the same read dropped the connection (a cancelled subscription, say): the
+    // rest belongs to a session that is over, and must not reach listeners or the settlement tracker.
+    if (this.socket !== this.reading) return;
     this.lastFrame = frame;
     switch (frame.command) {
       case 'MESSAGE':

@@ -1,8 +1,8 @@
 import { createHook } from 'node:async_hooks';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { StompConnection, StompConnectionError, StompFrameError, type StompError } from '../../lib';
+import { StompConnection, StompConnectionError, StompFrameError, type Frame, type StompError } from '../../lib';
 import { BROKERS } from '../support/brokers';
-import { clientOf, useFakePeer } from '../support/fake-peer';
+import { clientOf, connectedClient, useFakePeer } from '../support/fake-peer';
 import { closeAll } from '../support/session';
 import { Inbox, within } from '../support/wait';
 
@@ -166,6 +166,39 @@ describe('connection lifecycle', () => {
       } finally {
         await server.stop();
       }
+    });
+  });
+
+  describe('a connection the engine drops inside a read', () => {
+    const peer = useFakePeer();
+
+    it('delivers nothing of the read after the frame that dropped it, and refuses acking a message of the old session', async () => {
+      const [conn, first] = await connectedClient(peer());
+      const messages = new Inbox<Frame>();
+      const connected = new Inbox<true>();
+      conn.setListener('watch', { onMessage: messages.push, onConnected: () => connected.push(true) });
+      await conn.subscribe('/queue/a', 's1', 'client-individual');
+      await conn.subscribe('/queue/b', 's2', 'client-individual');
+      await first.next('SUBSCRIBE');
+      await first.next('SUBSCRIBE');
+      first.write('MESSAGE\nsubscription:s2\ndestination:/queue/b\nmessage-id:m-1\nack:old-1\n\nbefore\0');
+      const before = await messages.next(5000, 'the first message');
+      // RabbitMQ's notice of a cancelled consumer, and in the same read a message of another subscription.
+      first.write('ERROR\nsubscription:s1\nmessage:Server cancelled subscription\n\n\0MESSAGE\nsubscription:s2\ndestination:/queue/b\nmessage-id:m-2\nack:old-2\n\nafter\0');
+      await first.closed;
+      const second = await peer().nextConnection();
+      await second.accept();
+      await connected.next(5000, 'the reconnect');
+      await second.next('SUBSCRIBE');
+      await second.next('SUBSCRIBE');
+      expect(messages.pending).toEqual([]);
+
+      const sent: string[] = [];
+      conn.setListener('sent', { onSend: (frame) => sent.push(frame.command) });
+      await expect(conn.ack(before)).rejects.toMatchObject({ name: 'StompUsageError', code: 'STOMP_ERR_INVALID_STATE' });
+      // Neither of the dropped message's ids is tracked, whatever the version the ack id was read for.
+      for (const id of ['old-2', 'm-2']) await expect(conn.ack(id)).rejects.toMatchObject({ name: 'StompUsageError', code: 'STOMP_ERR_INVALID_STATE' });
+      expect(sent).toEqual([]);
     });
   });
 });
