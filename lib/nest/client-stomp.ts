@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { Observable } from 'rxjs';
+import { distinctUntilChanged, Observable } from 'rxjs';
 import {
   RECONNECT_FOREVER,
   brokerProduct,
@@ -63,6 +63,8 @@ interface PendingRequest {
 export class ClientStomp extends ClientProxy<StompEvents> {
   private connection: StompConnection | null = null;
   private connecting: Promise<StompConnection> | null = null;
+  /** The connection of the first connect while it is under way, for close() to stop. */
+  private opening: StompConnection | null = null;
   /** Requests waiting for replies, oldest first: with one timeout per client, also earliest deadline first. */
   private readonly pending = new Map<string, PendingRequest>();
   /** One timer for every request's deadline, armed for the oldest: no timer per request. */
@@ -80,28 +82,38 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     this.deserializer = (options.deserializer ?? { deserialize: (value: unknown) => value }) as never;
   }
 
-  /** Connection state: connected, disconnected, reconnecting. */
+  /** Connection state: connected, disconnected, reconnecting; each change once, as Nest's own clients report it. */
   override get status(): Observable<StompStatus> {
-    return this._status$.asObservable() as Observable<StompStatus>;
+    return (this._status$ as Observable<StompStatus>).pipe(distinctUntilChanged());
   }
 
-  /** Connects (once; concurrent callers share the attempt) and prepares the reply destination. */
+  /**
+   * Connects (once; concurrent callers share the attempt) and prepares the reply destination.
+   * While the connection is down it resolves once reconnected, joining the reconnection under way
+   * or, after one gave up (a finite `reconnectAttemptsMax`), starting another.
+   */
   connect(): Promise<StompConnection> {
-    if (this.connection !== null) return Promise.resolve(this.connection);
+    const connection = this.connection;
+    if (connection !== null) return connection.isConnected() ? Promise.resolve(connection) : connection.connect().then(() => connection);
     this.connecting ??= this.open().finally(() => (this.connecting = null));
     return this.connecting;
   }
 
   private async open(): Promise<StompConnection> {
     const connection = new StompConnection({ reconnectAttemptsMax: RECONNECT_FOREVER, ...this.options });
+    this.opening = connection;
     connection.setListener('nest-events', this.events.listener);
     connection.setListener('nest-client', {
       onMessage: (frame) => this.handleReply(frame),
       onDisconnected: () => this.failPending(new StompConnectionError('connection lost before the reply arrived', StompErrorCode.NotConnected)),
     });
     if (this.options.traceFrames) connection.setListener('nest-trace', frameTraceListener(new Logger(ClientStomp.name)));
-    await connection.connect();
-    if (this.subscribesReplyTo(connection)) await connection.subscribe(this.replyTo, 'nest-replies', 'auto', undefined, { receipt: true });
+    try {
+      await connection.connect();
+      if (this.subscribesReplyTo(connection)) await connection.subscribe(this.replyTo, 'nest-replies', 'auto', undefined, { receipt: true });
+    } finally {
+      if (this.opening === connection) this.opening = null;
+    }
     this.connection = connection;
     return connection;
   }
@@ -122,13 +134,14 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     this.events.on(event, callback);
   }
 
-  /** Fails requests still waiting, then disconnects. */
+  /** Fails requests still waiting, then disconnects, stopping a first connect still under way. */
   async close(): Promise<void> {
     this.failPending(new StompConnectionError('client closed before the reply arrived', StompErrorCode.NotConnected));
     clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
-    const connection = this.connection ?? (await this.connecting?.catch(() => null)) ?? null;
+    const connection = this.connection ?? this.opening;
     this.connection = null;
+    this.opening = null;
     await connection?.disconnect();
   }
 
@@ -178,14 +191,17 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     const timeout = this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
     this.pending.set(id, { callback, deadline: performance.now() + timeout, destination: String(packet.pattern) });
     this.deadlineTimer ??= this.armDeadline(timeout);
-    this.write(packet, { [REPLY_TO_HEADER]: this.replyTo, [CORRELATION_ID_HEADER]: id }, false).catch((error: unknown) =>
+    this.write(packet, { [REPLY_TO_HEADER]: this.replyTo, [CORRELATION_ID_HEADER]: id }, false, () => this.pending.has(id)).catch((error: unknown) =>
       this.finish(id, { err: error, isDisposed: true }),
     );
     return () => this.forget(id);
   }
 
-  /** Encodes and sends one message, waiting for a reconnect (up to `reconnectWait`) when down. */
-  private write(packet: ReadPacket, headers: Record<string, string> | undefined, receipt: boolean): Promise<void> {
+  /**
+   * Encodes and sends one message, waiting for a (re)connect (up to `reconnectWait`) when down. A
+   * request whose caller stopped waiting meanwhile (`wanted` false) is not sent.
+   */
+  private write(packet: ReadPacket, headers: Record<string, string> | undefined, receipt: boolean, wanted?: () => boolean): Promise<void> {
     let destination: string;
     let options: SendOptions;
     let body: string | Buffer;
@@ -205,27 +221,18 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     const connection = this.connection;
     // Connected (the common case): no extra Promise turn before the frame is written.
     if (connection !== null && connection.isConnected()) return connection.send(destination, body, options);
-    return this.whenConnected().then((ready) => ready.send(destination, body, options));
+    return this.whenConnected().then((ready) => (wanted?.() === false ? undefined : ready.send(destination, body, options)));
   }
 
-  private async whenConnected(): Promise<StompConnection> {
-    const connection = await this.connect();
-    if (connection.isConnected()) return connection;
+  /** {@link connect}, failing after `reconnectWait`: a message never waits for a broker that stays away. */
+  private whenConnected(): Promise<StompConnection> {
     const wait = this.options.reconnectWait ?? DEFAULT_RECONNECT_WAIT;
-    return new Promise<StompConnection>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        connection.removeListener(key);
-        reject(new StompConnectionError(`not connected, and no reconnect within ${wait} ms`, StompErrorCode.NotConnected));
-      }, wait);
-      const key = `nest-wait-${randomUUID()}`;
-      connection.setListener(key, {
-        onConnected: () => {
-          clearTimeout(timer);
-          connection.removeListener(key);
-          resolve(connection);
-        },
-      });
+    const connected = this.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StompConnectionError(`not connected, and no reconnect within ${wait} ms`, StompErrorCode.NotConnected)), wait);
     });
+    return Promise.race([connected, expired]).finally(() => clearTimeout(timer));
   }
 
   /** Routes a reply by its correlation id; replies nobody waits for any more are dropped. */
@@ -244,7 +251,10 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   private finish(id: string, packet: WritePacket): void {
     const request = this.pending.get(id);
     if (request === undefined) return;
-    if (packet.isDisposed) this.forget(id);
+    this.forget(id);
+    // A streamed answer restarts the wait for the next one; re-inserted, the request keeps the map
+    // in deadline order.
+    if (!packet.isDisposed) this.pending.set(id, { ...request, deadline: performance.now() + (this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT) });
     request.callback(packet);
   }
 

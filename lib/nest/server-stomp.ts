@@ -19,7 +19,7 @@ import {
   STOMP_TRANSPORT,
 } from './constants';
 import { frameTraceListener, type TraceLogger } from './frame-trace.listener';
-import { decodePayload, encodePayload } from './payload';
+import { decodePayload, encodePayload, type EncodedPayload } from './payload';
 import type { ReplyStatus } from './reply';
 import { MessageState, StompContext } from './stomp.context';
 import { StompEventBridge } from './stomp-event-bridge';
@@ -81,6 +81,8 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
   private readonly routes = new Map<string, Route>();
   private readonly events = new StompEventBridge(this._status$);
   private closing = false;
+  /** Whether a processing start hook was set (Nest 11.2+): see {@link process}. */
+  private processingHooked = false;
 
   constructor(private readonly options: ServerStompOptions = {}) {
     super();
@@ -184,12 +186,25 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     route.worker.deliver(frame);
   }
 
-  /** Runs the handler on one message and says how to settle it. */
-  private async process(frame: Frame, destination: string, handler: MessageHandler): Promise<Outcome> {
+  /** Runs the handler on one message, inside Nest's processing hooks, and says how to settle it. */
+  private process(frame: Frame, destination: string, handler: MessageHandler): Promise<Outcome> {
     const state = new MessageState();
+    // A request's failure goes back to its requester, which settles the message: see reply().
+    state.errorsAnswered = !handler.isEventHandler && frame.header(REPLY_TO_HEADER) !== undefined;
     // The connection of this delivery: close() may drop this.connection while the handler still runs.
-    const connection = this.connection!;
-    const context = new StompContext([frame, connection, state]);
+    const context = new StompContext([frame, this.connection!, state]);
+    if (!this.processingHooked) return this.handle(context, destination, handler);
+    return new Promise<Outcome>((resolve, reject) => {
+      this.onProcessingStartHook(this.transportId, context, () => {
+        const outcome = this.handle(context, destination, handler).finally(() => this.onProcessingEndHook?.(this.transportId, context));
+        outcome.then(resolve, reject);
+        return outcome;
+      });
+    });
+  }
+
+  private async handle(context: StompContext, destination: string, handler: MessageHandler): Promise<Outcome> {
+    const frame = context.getFrame();
     let failed = false;
     try {
       const decoded: unknown = this.deserializer.deserialize(decodePayload(frame), { channel: destination, frame } as never);
@@ -197,22 +212,31 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
       const data = decoded instanceof Promise ? await decoded : decoded;
       // Without interceptors Nest's handler resolves to the plain result: no Observable is made for it.
       const result: unknown = await handler(data, context);
-      if (!handler.isEventHandler) failed = await this.reply(connection, frame, result);
+      if (!handler.isEventHandler) failed = await this.reply(context.getConnection(), frame, result);
       else if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
     } catch (error) {
       failed = true;
       this.logger.error(`handler for ${destination} failed: ${describe(error)}`);
     }
-    if (state.settlement !== null) return 'settled';
+    if (context.isSettled()) return 'settled';
     return failed ? 'nack' : 'ack';
   }
 
+  /** Nest 11.2+ lets instrumentation wrap each message's processing; without a start hook set, none is paid for. */
+  override setOnProcessingStartHook(hook: Parameters<Server['setOnProcessingStartHook']>[0]): void {
+    this.processingHooked = true;
+    super.setOnProcessingStartHook(hook);
+  }
+
   /**
-   * Sends the handler's answers to `reply-to`, holding one back so the last goes out as `final`:
-   * a single answer is one plain reply that any STOMP requester understands. Sends are chained, so
-   * replies leave in order. Resolves with whether the handler failed without anyone to tell (no
-   * `reply-to`); rejects when a reply could not be sent. A result that is not an Observable is the
-   * one `final` answer.
+   * Sends the handler's answers to `reply-to`. A single answer is one plain reply that any STOMP
+   * requester understands; of an Observable's answers, each waits for the next turn of the event loop,
+   * so the last one, when the stream ends in the same turn (a value mapped by an interceptor, a
+   * Promise), still goes out as that plain reply, and a later one is never held back for the one after it.
+   * Sends are chained, so replies leave in order. `undefined` is no answer (as in Nest, the request
+   * completes without a value). An answer that cannot be encoded is answered as an error. Resolves
+   * with whether the handler failed without anyone to tell (no `reply-to`); rejects when a reply
+   * could not be sent.
    */
   private reply(connection: StompConnection, request: Frame, result: unknown): Promise<boolean> {
     const replyTo = request.header(REPLY_TO_HEADER);
@@ -222,37 +246,50 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
         this.logger.debug?.(`no reply-to on ${request.header('destination')}: ${status} reply dropped`);
         return;
       }
-      const payload = status === 'complete' ? { body: '', contentType: undefined } : encodePayload(status === 'error' ? value : (this.serializer as Required<ServerStompOptions>['serializer']).serialize(value));
+      let payload: EncodedPayload | undefined;
+      try {
+        payload = status === 'complete' ? undefined : encodePayload(status === 'error' ? value : (this.serializer as Required<ServerStompOptions>['serializer']).serialize(value));
+      } catch (error) {
+        this.logger.error(`answer to ${request.header('destination')} cannot be sent: ${describe(error)}`);
+        status = 'error';
+        payload = encodePayload(errorBody(error));
+      }
       // A reply without the header is final (as from any plain STOMP responder): the usual single
       // answer carries none, which also spares ActiveMQ a JMS property per reply.
       const headers: Record<string, string> = status === 'final' ? {} : { [REPLY_STATUS_HEADER]: status };
       if (correlationId !== undefined) headers[CORRELATION_ID_HEADER] = correlationId;
-      await connection.send(replyTo, payload.body, { contentType: payload.contentType, headers });
+      await connection.send(replyTo, payload?.body ?? '', { contentType: payload?.contentType, headers });
     };
-    if (!isObservable(result)) return send('final', result).then(() => false);
+    if (!isObservable(result)) return send(result === undefined ? 'complete' : 'final', result).then(() => false);
     return new Promise<boolean>((resolve, reject) => {
       let sent: Promise<void> = Promise.resolve();
       let held: { value: unknown } | undefined;
+      let release: NodeJS.Immediate | undefined;
       const enqueue = (status: ReplyStatus, value?: unknown): void => {
         sent = sent.then(() => send(status, value));
       };
-      const flushHeld = (): void => {
-        if (held) enqueue('next', held.value);
+      /** Sends the held answer, if any, as `status`; says whether there was one. */
+      const flush = (status: 'next' | 'final'): boolean => {
+        clearImmediate(release);
+        const answer = held;
         held = undefined;
+        if (answer !== undefined) enqueue(status, answer.value);
+        return answer !== undefined;
       };
       result.subscribe({
         next: (value) => {
-          flushHeld();
+          if (value === undefined) return;
+          flush('next');
           held = { value };
+          release = setImmediate(() => flush('next'));
         },
         error: (error: unknown) => {
-          flushHeld();
+          flush('next');
           enqueue('error', errorBody(error));
           sent.then(() => resolve(replyTo === undefined), reject);
         },
         complete: () => {
-          if (held) enqueue('final', held.value);
-          else enqueue('complete');
+          if (!flush('final')) enqueue('complete');
           sent.then(() => resolve(false), reject);
         },
       });
@@ -270,11 +307,12 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
   }
 
   /**
-   * Stops starting handlers, lets running ones finish and settle (up to `shutdownTimeout`), then
-   * UNSUBSCRIBEs and disconnects; messages not handled stay with the broker. `auto` subscriptions are
-   * UNSUBSCRIBEd first, since everything the broker still pushes to them counts as delivered; client
-   * ack subscriptions only after their handlers settled, because both RabbitMQ and ActiveMQ refuse an
-   * ACK for a subscription that is gone.
+   * Stops starting handlers on client-ack messages, lets running ones finish and settle (up to
+   * `shutdownTimeout`), then UNSUBSCRIBEs and disconnects; client-ack messages not handled stay with
+   * the broker. `auto` subscriptions are UNSUBSCRIBEd first, since everything the broker still pushes
+   * to them counts as delivered, and what they received is still handled within `shutdownTimeout`;
+   * client ack subscriptions are UNSUBSCRIBEd only after their handlers settled, because both
+   * RabbitMQ and ActiveMQ refuse an ACK for a subscription that is gone.
    */
   async close(): Promise<void> {
     const connection = this.connection;
@@ -290,7 +328,9 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     const drained = Promise.all(routes.map((route) => route.worker.idle()));
     const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timeout)));
     if ((await Promise.race([drained, expired])) === 'expired') {
-      this.logger.warn?.(`close(): handlers still running after ${timeout} ms; disconnecting anyway, their messages stay unacknowledged`);
+      const dropped = routes.reduce((sum, route) => sum + route.worker.abandon(), 0);
+      const lost = dropped === 0 ? '' : `; ${dropped} messages of ack-auto subscriptions not handled are lost (the broker counted them delivered)`;
+      this.logger.warn?.(`close(): handlers still running after ${timeout} ms; disconnecting anyway, their messages stay unacknowledged${lost}`);
     }
     clearTimeout(timer);
     await unsubscribe(routes.filter((route) => route.worker.ackMode !== 'auto'));

@@ -2,7 +2,10 @@ import { Injectable, UseInterceptors, applyDecorators, type CallHandler, type Ex
 import { defer, from, lastValueFrom, mergeMap, toArray, type Observable } from 'rxjs';
 import { StompContext, type MessageState } from './stomp.context';
 
-/** What to do with the message when the handler fails and its transaction was aborted. */
+/**
+ * What to do with the message when the handler fails and its transaction was aborted. A request
+ * whose error goes back to its `reply-to` is acknowledged whatever the policy.
+ */
 export type TransactionFailurePolicy = 'nack' | 'leave';
 
 /** Options of {@link StompTransactionInterceptor}. */
@@ -57,6 +60,9 @@ export class StompTransactionInterceptor implements NestInterceptor {
     // What was settled inside the aborted transaction never happened.
     state.settlement = null;
     state.transaction = undefined;
+    // The requester gets the error as its answer and the message is acknowledged, as without a
+    // transaction: a NACK would have the broker hand the same request over and over.
+    if (state.errorsAnswered) return;
     if ((this.options.onFailure ?? 'nack') === 'nack' && connection.version !== '1.0') {
       await ctx.nack().catch(() => undefined);
     } else {

@@ -16,6 +16,8 @@ export type Settlement = 'ack' | 'nack' | 'left' | null;
 export class MessageState {
   settlement: Settlement = null;
   transaction: string | undefined;
+  /** A request with a `reply-to`: a failure is answered to the requester, and the transport settles the message. */
+  errorsAnswered = false;
 }
 
 /** What a {@link StompContext} holds: the MESSAGE, its connection and its settlement state. */

@@ -39,18 +39,27 @@ export class SubscriptionWorker {
 
   /** Takes a MESSAGE of this subscription. */
   deliver(frame: Frame): void {
-    if (this.stopped) return;
+    if (this.stopped && this.settings.ack !== 'auto') return;
     if (this.running < this.settings.concurrency) void this.start(frame);
     else this.backlog.push(frame);
   }
 
-  /** Stops starting handlers; messages not started stay unacknowledged for the broker to redeliver. */
+  /**
+   * Stops starting handlers on client-ack messages, which stay unacknowledged for the broker to
+   * redeliver. With ack `auto` the broker counts a message as consumed once sent: those already
+   * here, and any that arrive until the UNSUBSCRIBE, are still handled, or they would be lost.
+   */
   stop(): void {
     this.stopped = true;
-    this.backlog.length = 0;
+    if (this.settings.ack !== 'auto') this.backlog.length = 0;
   }
 
-  /** Resolves once no handler runs. */
+  /** Drops the messages still waiting for a handler (at close, once the wait ran out); returns how many. */
+  abandon(): number {
+    return this.backlog.splice(0).length;
+  }
+
+  /** Resolves once no handler runs and none waits to. */
   idle(): Promise<void> {
     return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
@@ -72,7 +81,7 @@ export class SubscriptionWorker {
     if (this.settings.ack !== 'auto' && !this.settings.manualAck) await this.settle(entry);
     this.running -= 1;
     const next = this.backlog.shift();
-    if (next !== undefined && !this.stopped) void this.start(next);
+    if (next !== undefined) void this.start(next);
     else if (this.running === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
   }
 

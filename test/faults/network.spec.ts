@@ -1,12 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { StompConnectionError, StompStatus, type ServerStomp } from '../../lib';
+import { firstValueFrom, lastValueFrom, timeout, TimeoutError } from 'rxjs';
+import { ClientStomp, StompConnectionError, StompStatus, type ServerStomp } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { report } from '../support/figures';
 import { closeAll, session } from '../support/session';
 import { TcpProxy } from '../support/tcp-proxy';
-import { Inbox, uniqueName } from '../support/wait';
+import { Inbox, uniqueName, within } from '../support/wait';
 import { closeApps, startClient, startServer } from '../nest/harness';
 
 const HEARTBEAT_MS = 1000;
@@ -110,6 +110,70 @@ describe.each(BROKERS)('network faults on $name', (broker) => {
     expect(error).toBeInstanceOf(StompConnectionError);
     expect((error as Error).message).toContain('no reconnect within 300 ms');
     report(`send while unreachable ${broker.name}`, { reconnect_wait_ms: 300, failed_after_ms: Math.round(waitedMs), error: (error as Error).name });
+  });
+
+  it('close() stops a first connect that cannot reach the broker; an emit meanwhile fails after reconnectWait', async () => {
+    const link = await proxy();
+    const port = link.port;
+    await link.kill();
+    const client = new ClientStomp({ ...broker.options, hosts: [['127.0.0.1', port]], reconnectWait: 300, reconnectSleepInitial: 0.05, reconnectSleepMax: 0.2 });
+    const emitted = lastValueFrom(client.emit(`/queue/${uniqueName('never')}`, 'x')).catch((e: unknown) => e);
+    expect(await within(emitted, 5_000, 'the emit to fail')).toMatchObject({ name: 'StompConnectionError', code: 'STOMP_ERR_NOT_CONNECTED' });
+    await within(client.close(), 5_000, 'close() while the first connect retries');
+  });
+
+  it('a client whose reconnect gave up connects again for the next request, reporting each status change once', async () => {
+    const link = await proxy();
+    const rpc = `/queue/${uniqueName('gave-up-rpc')}`;
+    @Controller()
+    class Echo {
+      @MessagePattern(rpc)
+      echo(@Payload() n: number): number {
+        return n + 1;
+      }
+    }
+    await startServer(broker, [Echo]);
+    const { client } = await startClient(broker, { hosts: [['127.0.0.1', link.port]], reconnectAttemptsMax: 2, reconnectSleepInitial: 0.05, reconnectSleepMax: 0.1, reconnectWait: 5_000 });
+    const statuses: string[] = [];
+    const watching = client.status.subscribe((status) => statuses.push(status));
+    expect(await firstValueFrom(client.send(rpc, 1))).toBe(2);
+    const gaveUp = new Inbox<Error>();
+    client.on('error', gaveUp.push);
+    const port = link.port;
+    await link.kill();
+    // The reset itself is reported first (a socket error); the reconnect's end says it could not connect.
+    while (!(await gaveUp.next(10_000, 'the reconnect to give up')).message.includes('could not connect'));
+    proxies.push(await TcpProxy.start(brokerPort, port));
+    expect(await firstValueFrom(client.send(rpc, 2))).toBe(3);
+    watching.unsubscribe();
+    expect(statuses.filter((status, i) => status === statuses[i - 1])).toEqual([]);
+    expect(statuses.at(-1)).toBe(StompStatus.CONNECTED);
+  });
+
+  it('a request its caller gave up on while the broker was unreachable is never sent', async () => {
+    const link = await proxy();
+    const rpc = `/queue/${uniqueName('abandoned-rpc')}`;
+    const handled = new Inbox<string>();
+    @Controller()
+    class Recorder {
+      @MessagePattern(rpc)
+      record(@Payload() text: string): string {
+        handled.push(text);
+        return text;
+      }
+    }
+    await startServer(broker, [Recorder]);
+    const { client } = await startClient(broker, { hosts: [['127.0.0.1', link.port]], reconnectSleepInitial: 0.05, reconnectSleepMax: 0.1, reconnectWait: 10_000 });
+    const down = nextStatus(client, StompStatus.DISCONNECTED);
+    const port = link.port;
+    await link.kill();
+    await down;
+    await expect(firstValueFrom(client.send(rpc, 'abandoned').pipe(timeout(200)))).rejects.toBeInstanceOf(TimeoutError);
+    const up = nextStatus(client, StompStatus.CONNECTED);
+    proxies.push(await TcpProxy.start(brokerPort, port));
+    await up;
+    expect(await firstValueFrom(client.send(rpc, 'wanted'))).toBe('wanted');
+    expect([await handled.next(), ...handled.pending]).toEqual(['wanted']);
   });
 
   it('failover: when the active endpoint dies the server moves to the other and consumption continues', async () => {

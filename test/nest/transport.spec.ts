@@ -291,6 +291,67 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     for (const frame of rest) await s.conn.ack(frame);
   });
 
+  it('close() still handles what an ack-auto subscription received, and leaves the rest on the broker', async () => {
+    const queue = `/queue/${uniqueName('close-auto')}`;
+    const started = new Inbox<string>();
+    const finish = new Inbox<true>();
+    const done: string[] = [];
+    @Controller()
+    class Slow {
+      @EventPattern<string>(queue, { ack: 'auto' })
+      async handle(@Payload() data: string): Promise<void> {
+        started.push(data);
+        if (data === '1') await finish.next(20_000);
+        done.push(data);
+      }
+    }
+    const { app } = await startServer(broker, [Slow]);
+    const s = await session(broker, '1.2');
+    const sent = ['1', '2', '3', '4', '5'];
+    for (const body of sent) await s.conn.send(queue, body, { contentType: 'text/plain', receipt: true });
+    expect(await started.next()).toBe('1');
+    const closing = app.close();
+    finish.push(true);
+    await closing;
+    // The broker counted whatever it pushed to the auto subscription as consumed: all of it was handled.
+    await s.conn.subscribe(queue, 'rest', 'auto', undefined, { receipt: true });
+    await s.conn.send(queue, 'marker', { contentType: 'text/plain', receipt: true });
+    const left: string[] = [];
+    for (let body = (await s.inbox('rest').next()).text(); body !== 'marker'; body = (await s.inbox('rest').next()).text()) left.push(body);
+    expect([...done, ...left]).toEqual(sent);
+  });
+
+  it('runs Nest processing hooks around every message', async () => {
+    const events = `/queue/${uniqueName('hooked-events')}`;
+    const rpc = `/queue/${uniqueName('hooked-rpc')}`;
+    const trail: string[] = [];
+    @Controller()
+    class Hooked {
+      @EventPattern<string>(events)
+      onEvent(@Payload() data: string): void {
+        trail.push(`handle ${data}`);
+      }
+      @MessagePattern(rpc)
+      answer(@Payload() data: string): string {
+        trail.push(`handle ${data}`);
+        return data;
+      }
+    }
+    const { server } = await startServer(broker, [Hooked]);
+    server.setOnProcessingStartHook((transportId, context, done) => {
+      trail.push(`start ${String(transportId === STOMP_TRANSPORT)} ${(context as StompContext).getDestination() === rpc ? 'rpc' : 'event'}`);
+      return done();
+    });
+    const ended = new Inbox<string>();
+    server.setOnProcessingEndHook((_transportId, context) => ended.push(`end ${(context as StompContext).getDestination() === rpc ? 'rpc' : 'event'}`));
+    const { client } = await startClient(broker, { confirm: true });
+    await lastValueFrom(client.emit(events, 'e'), { defaultValue: undefined });
+    trail.push(await ended.next());
+    expect(await firstValueFrom(client.send(rpc, 'r'))).toBe('r');
+    trail.push(await ended.next());
+    expect(trail).toEqual(['start true event', 'handle e', 'end event', 'start true rpc', 'handle r', 'end rpc']);
+  });
+
   it('takes only its own handlers in a hybrid app (transportId)', async () => {
     const mine = `/queue/${uniqueName('mine')}`;
     const tcp = `/queue/${uniqueName('tcp')}`;
