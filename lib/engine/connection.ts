@@ -380,8 +380,12 @@ export class StompConnection {
 
   /** @throws {StompFrameError} when a header of the CONNECT cannot be carried (a passcode ending in CR, say). */
   private encodeConnect(endpoint: Endpoint): EncodedFrame {
-    const frame = this.connectFrame(endpoint);
-    return { frame, chunks: encodeFrame(frame, this.options.version, this.options) };
+    return this.encode(this.connectFrame(endpoint), this.options.version);
+  }
+
+  /** @throws {StompFrameError} `STOMP_ERR_UNENCODABLE` when a header cannot be carried by `version`. */
+  private encode(frame: Frame, version: StompVersion): EncodedFrame {
+    return { frame, chunks: encodeFrame(frame, version, this.options) };
   }
 
   private connectFrame(endpoint: Endpoint): Frame {
@@ -540,6 +544,9 @@ export class StompConnection {
     if (!acceptedVersions(this.options.version).includes(version)) {
       throw new StompFrameError(`broker chose version ${JSON.stringify(version)}, not one of ${acceptedVersions(this.options.version).join(',')}`);
     }
+    // Encoded while the attempt can still fail: a subscription this version cannot carry ends it with
+    // the encoder's error at once, instead of leaving it to the CONNECTED timeout.
+    const resubscribes = [...this.subscriptions.values()].map((subscription) => this.encode(subscribeFrame(subscription), version));
     this.connectedWaiter = null;
     this.negotiated = version;
     this.connectedFrame = frame;
@@ -549,7 +556,7 @@ export class StompConnection {
     this.heartbeats = version === '1.0' ? { sendMs: 0, receiveMs: 0 } : negotiateHeartbeats(this.options.heartbeats, frame.header('heart-beat'));
     this.startHeartbeats(this.socket!);
     this.state = 'connected';
-    for (const subscription of this.subscriptions.values()) this.writeFrame(subscribeFrame(subscription));
+    for (const subscribe of resubscribes) this.writeEncoded(subscribe);
     this.emit('onConnected', frame);
     waiter.resolve();
   }
@@ -639,7 +646,7 @@ export class StompConnection {
 
   /** Encodes and writes a frame on the current socket; throws if it cannot be encoded. */
   private writeFrame(frame: Frame): boolean {
-    return this.writeEncoded({ frame, chunks: encodeFrame(frame, this.negotiated ?? this.options.version, this.options) });
+    return this.writeEncoded(this.encode(frame, this.negotiated ?? this.options.version));
   }
 
   private writeEncoded({ frame, chunks }: EncodedFrame): boolean {

@@ -201,4 +201,29 @@ describe('connection lifecycle', () => {
       expect(sent).toEqual([]);
     });
   });
+
+  describe('a reconnect whose version cannot carry a subscription', () => {
+    const peer = useFakePeer();
+
+    it('fails that attempt at once with the encoder error, not at the CONNECTED timeout', async () => {
+      const [conn, first] = await connectedClient(peer(), { timeout: 10 });
+      const errors = new Inbox<StompError>();
+      conn.setListener('watch', { onConnectionError: errors.push });
+      // 1.2 escapes CR; 1.1, which the broker picks on the reconnect, cannot carry it.
+      await conn.subscribe('/queue/a', 's1', 'auto', { selector: "x = 'a\rb'" });
+      await first.next('SUBSCRIBE');
+      first.cut();
+      const second = await peer().nextConnection();
+      await second.accept({ version: '1.1' });
+      let error: StompError;
+      // The cut itself is reported first, as a socket error.
+      do error = await errors.next(2000, 'the encoder error');
+      while (!(error instanceof StompFrameError));
+      expect(error.code).toBe('STOMP_ERR_UNENCODABLE');
+      await within(second.closed, 2000, 'the attempt to be dropped');
+      expect(conn.isConnected()).toBe(false);
+      // The next attempt follows after the short backoff, not after the 10 s CONNECTED timeout.
+      await peer().nextConnection(2000);
+    });
+  });
 });
