@@ -218,7 +218,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
       failed = true;
       this.logger.error(`handler for ${destination} failed: ${describe(error)}`);
     }
-    if (context.isSettled()) return 'settled';
+    if (context.isSettled()) return context.getState().settlement === 'left' ? 'left' : 'settled';
     return failed ? 'nack' : 'ack';
   }
 

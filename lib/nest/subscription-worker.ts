@@ -1,7 +1,10 @@
-import type { AckMode, Frame, StompConnection } from '../engine';
+import { StompErrorCode, StompUsageError, type AckMode, type Frame, type StompConnection } from '../engine';
 
-/** What the transport should do with a message once its handler finished. */
-export type Outcome = 'ack' | 'nack' | 'settled';
+/**
+ * What the transport should do with a message once its handler finished: ACK or NACK it, nothing
+ * (`settled` by the handler), or nothing because it is `left` unacknowledged for redelivery.
+ */
+export type Outcome = 'ack' | 'nack' | 'settled' | 'left';
 
 /** How one subscription is consumed. */
 export interface WorkerSettings {
@@ -29,6 +32,12 @@ export class SubscriptionWorker {
   private readonly inOrder: InFlight[] = [];
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
+  /**
+   * With cumulative ack, the session (its CONNECTED frame) in which a message was left unacknowledged:
+   * any later ACK would cover it too, so none is sent until that session ends and the broker
+   * redelivers the lot.
+   */
+  private leftIn: Frame | null = null;
 
   constructor(
     private readonly connection: StompConnection,
@@ -89,11 +98,19 @@ export class SubscriptionWorker {
     if (this.settings.ack === 'client-individual') return this.send(entry.outcome!, entry.frame);
     // Cumulative: settle the finished prefix of arrival order. An ACK of the last success covers the
     // run before it; a failure is NACKed on its own once everything before it is acknowledged.
+    const session = this.connection.connected;
+    if (this.leftIn !== session) this.leftIn = null;
     let lastSuccess: Frame | undefined;
     while (this.inOrder.length > 0 && this.inOrder[0].outcome !== undefined) {
       const head = this.inOrder.shift()!;
+      if (this.leftIn !== null) continue;
       if (head.outcome === 'ack') {
         lastSuccess = head.frame;
+      } else if (head.outcome === 'left' || (head.outcome === 'nack' && this.connection.version === '1.0')) {
+        if (lastSuccess) await this.send('ack', lastSuccess);
+        lastSuccess = undefined;
+        this.leftIn = session;
+        this.onSettleError(new StompUsageError(LEFT_UNDER_CUMULATIVE_ACK, StompErrorCode.InvalidState), head.frame);
       } else if (head.outcome === 'nack') {
         if (lastSuccess) await this.send('ack', lastSuccess);
         lastSuccess = undefined;
@@ -104,7 +121,7 @@ export class SubscriptionWorker {
   }
 
   private async send(outcome: Outcome, frame: Frame): Promise<void> {
-    if (outcome === 'settled') return;
+    if (outcome === 'settled' || outcome === 'left') return;
     try {
       if (outcome === 'ack') await this.connection.ack(frame);
       else if (this.connection.version === '1.0') return; // no NACK in 1.0: left unacked, the broker redelivers after reconnect
@@ -114,3 +131,7 @@ export class SubscriptionWorker {
     }
   }
 }
+
+const LEFT_UNDER_CUMULATIVE_ACK =
+  'it is left unacknowledged (no NACK on STOMP 1.0, or onFailure: leave) under cumulative client ack, where any later ACK would ' +
+  'acknowledge it too: no later message of this subscription is acknowledged until the connection ends and the broker redelivers them';

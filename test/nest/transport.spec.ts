@@ -242,6 +242,32 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect(JSON.parse((await s.inbox('out').next()).text())).toEqual({ marker: true });
   });
 
+  it('under cumulative client ack on STOMP 1.0 (no NACK), a failed message is not covered by a later ACK', async () => {
+    const queue = `/queue/${uniqueName('cumulative-left')}`;
+    const attempts = new Inbox<number>();
+    @Controller()
+    class Fails {
+      @EventPattern<string>(queue, { ack: 'client', concurrency: 2 })
+      async handle(@Payload() n: number): Promise<void> {
+        attempts.push(n);
+        if (n === 1) throw new Error('left for redelivery');
+      }
+    }
+    const { app } = await startServer(broker, [Fails], { version: '1.0' });
+    const s = await session(broker, '1.2');
+    await s.conn.send(queue, '1', { contentType: 'application/json', receipt: true });
+    expect(await attempts.next()).toBe(1);
+    await s.conn.send(queue, '2', { contentType: 'application/json', receipt: true });
+    expect(await attempts.next()).toBe(2);
+    await app.close();
+    // Both come back: the failed one, and the success whose ACK would have acknowledged it too.
+    await s.conn.subscribe(queue, 'rest', 'auto', undefined, { receipt: true });
+    await s.conn.send(queue, 'marker', { contentType: 'text/plain', receipt: true });
+    const rest: string[] = [];
+    for (let body = (await s.inbox('rest').next()).text(); body !== 'marker'; body = (await s.inbox('rest').next()).text()) rest.push(body);
+    expect(rest.sort()).toEqual(['1', '2']);
+  });
+
   it('routes a wildcard topic subscription by subscription id, with the concrete destination in the context', async () => {
     const base = uniqueName('orders').replace(/-/g, '_');
     const seen = new Inbox<Seen>();
