@@ -214,7 +214,9 @@ export class ClientStomp extends ClientProxy<StompEvents> {
       const record = serialized instanceof StompRecord ? serialized : undefined;
       const payload = encodePayload(record === undefined ? serialized : record.data, record?.options.contentType);
       body = payload.body;
-      options = { contentType: payload.contentType, headers: record === undefined ? headers : { ...record.toHeaders(), ...headers }, receipt };
+      // Nest 12's dispatch hook (tracing) attaches metadata to the packet: on STOMP it travels as headers.
+      const metadata = (packet as { metadata?: Record<string, string> }).metadata;
+      options = { contentType: payload.contentType, headers: metadata === undefined && record === undefined ? headers : { ...metadata, ...record?.toHeaders(), ...headers }, receipt };
     } catch (error) {
       return Promise.reject(error);
     }

@@ -43,6 +43,15 @@ export class StompContext extends BaseRpcContext<StompContextArgs> {
     return this.args[0].headers;
   }
 
+  /**
+   * What the sender attached to the message (Nest's packet metadata, such as a trace context): on
+   * STOMP these are the message headers, so this is {@link getHeaders}, for code written against
+   * Nest's contexts.
+   */
+  getMetadata(): Readonly<Record<string, string>> {
+    return this.getHeaders();
+  }
+
   /** The destination the message was sent to (concrete, also for wildcard subscriptions). */
   getDestination(): string | undefined {
     return this.args[0].header('destination');

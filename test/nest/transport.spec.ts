@@ -347,7 +347,7 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect([...done, ...left]).toEqual(sent);
   });
 
-  it('runs Nest processing hooks around every message', async () => {
+  it('runs Nest processing hooks around every message, with what the client dispatch hook attached (Nest 12)', async () => {
     const events = `/queue/${uniqueName('hooked-events')}`;
     const rpc = `/queue/${uniqueName('hooked-rpc')}`;
     const trail: string[] = [];
@@ -365,17 +365,22 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     }
     const { server } = await startServer(broker, [Hooked]);
     server.setOnProcessingStartHook((transportId, context, done) => {
-      trail.push(`start ${String(transportId === STOMP_TRANSPORT)} ${(context as StompContext).getDestination() === rpc ? 'rpc' : 'event'}`);
+      const ctx = context as StompContext;
+      trail.push(`start ${String(transportId === STOMP_TRANSPORT)} ${ctx.getDestination() === rpc ? 'rpc' : 'event'} ${ctx.getMetadata().traceparent ?? 'none'}`);
       return done();
     });
     const ended = new Inbox<string>();
     server.setOnProcessingEndHook((_transportId, context) => ended.push(`end ${(context as StompContext).getDestination() === rpc ? 'rpc' : 'event'}`));
     const { client } = await startClient(broker, { confirm: true });
+    // Nest 11 has no dispatch hook; Nest 12's lets instrumentation attach metadata, which travels as headers.
+    const withDispatchHook = client as unknown as { setOnDispatchHook?(hook: (packet: { metadata?: Record<string, string> }) => void): void };
+    withDispatchHook.setOnDispatchHook?.((packet) => (packet.metadata = { traceparent: '00-trace-1' }));
+    const traced = withDispatchHook.setOnDispatchHook === undefined ? 'none' : '00-trace-1';
     await lastValueFrom(client.emit(events, 'e'), { defaultValue: undefined });
     trail.push(await ended.next());
     expect(await firstValueFrom(client.send(rpc, 'r'))).toBe('r');
     trail.push(await ended.next());
-    expect(trail).toEqual(['start true event', 'handle e', 'end event', 'start true rpc', 'handle r', 'end rpc']);
+    expect(trail).toEqual([`start true event ${traced}`, 'handle e', 'end event', `start true rpc ${traced}`, 'handle r', 'end rpc']);
   });
 
   it('takes only its own handlers in a hybrid app (transportId)', async () => {
