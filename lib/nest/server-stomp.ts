@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import {
@@ -92,13 +93,20 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     this.deserializer = (options.deserializer ?? { deserialize: (value: unknown) => value }) as never;
   }
 
-  /** Rejects what cannot become one subscription: a non-string pattern or a destination used twice. */
+  /**
+   * Rejects what cannot become one subscription: a non-string pattern, or a destination with two
+   * handlers unless both are `@EventPattern`s with the same subscription settings, which Nest chains
+   * so that each message runs them all (as on its own transports).
+   */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     if (typeof pattern !== 'string' || pattern.length === 0) {
       throw new StompUsageError(`STOMP patterns are destinations such as '/queue/orders'; got ${JSON.stringify(pattern)}`);
     }
-    if (this.messageHandlers.has(pattern)) {
-      throw new StompUsageError(`destination ${pattern} has two handlers; a STOMP destination maps to exactly one @EventPattern or @MessagePattern`);
+    const existing = this.messageHandlers.get(pattern);
+    if (existing !== undefined && !(isEventHandler && existing.isEventHandler && isDeepStrictEqual(existing.extras ?? {}, extras))) {
+      throw new StompUsageError(
+        `destination ${pattern} has two handlers; only @EventPattern handlers with the same subscription settings share one (each message runs them all)`,
+      );
     }
     super.addHandler(pattern, callback, isEventHandler, extras);
   }

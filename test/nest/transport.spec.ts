@@ -398,16 +398,54 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect(destinations).toEqual([mine]);
   });
 
-  it('fails at start-up on a non-string pattern or a destination used twice', async () => {
+  it('runs every @EventPattern handler of a destination on each message, and acks it once', async () => {
+    const queue = `/queue/${uniqueName('two-listeners')}`;
+    const seen = new Inbox<string>();
+    @Controller()
+    class Audit {
+      @EventPattern<string>(queue)
+      record(@Payload() data: string): void {
+        seen.push(`audit ${data}`);
+      }
+    }
+    @Controller()
+    class Billing {
+      @EventPattern<string>(queue)
+      async bill(@Payload() data: string): Promise<void> {
+        seen.push(`billing ${data}`);
+      }
+    }
+    const { app } = await startServer(broker, [Audit, Billing]);
+    const { client } = await startClient(broker, { confirm: true });
+    await lastValueFrom(client.emit(queue, 'order-1'), { defaultValue: undefined });
+    expect((await seen.take(2)).sort()).toEqual(['audit order-1', 'billing order-1']);
+    await app.close();
+    const s = await session(broker, '1.2');
+    await s.conn.subscribe(queue, 'rest', 'auto', undefined, { receipt: true });
+    await s.conn.send(queue, 'marker', { contentType: 'text/plain', receipt: true });
+    expect((await s.inbox('rest').next()).text()).toBe('marker');
+  });
+
+  it('fails at start-up on a non-string pattern or a destination two handlers cannot share', async () => {
     const queue = `/queue/${uniqueName('dup')}`;
     @Controller()
     class Twice {
-      @EventPattern<string>(queue)
-      a(): void {}
+      @MessagePattern(queue)
+      a(): number {
+        return 1;
+      }
       @EventPattern<string>(queue)
       b(): void {}
     }
     await expect(startServer(broker, [Twice])).rejects.toThrow(/two handlers/);
+    @Controller()
+    class Unlike {
+      @EventPattern<string>(queue, { ack: 'auto' })
+      a(): void {}
+      @EventPattern<string>(queue, { ack: 'client-individual' })
+      b(): void {}
+    }
+    await expect(startServer(broker, [Unlike])).rejects.toThrow(/same subscription settings/);
     @Controller()
     class ObjectPattern {
       @MessagePattern({ cmd: 'sum' })
@@ -417,4 +455,5 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     }
     await expect(startServer(broker, [ObjectPattern])).rejects.toThrow(/destinations such as/);
   });
+
 });
