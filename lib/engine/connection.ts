@@ -646,10 +646,15 @@ export class StompConnection {
 
   /** Encodes and writes a frame on the current socket; throws if it cannot be encoded. */
   private writeFrame(frame: Frame): boolean {
-    return this.writeEncoded(this.encode(frame, this.negotiated ?? this.options.version));
+    // Not through encode(): no EncodedFrame object for every frame a burst writes.
+    return this.writeChunks(frame, encodeFrame(frame, this.negotiated ?? this.options.version, this.options));
   }
 
   private writeEncoded({ frame, chunks }: EncodedFrame): boolean {
+    return this.writeChunks(frame, chunks);
+  }
+
+  private writeChunks(frame: Frame, chunks: Buffer[]): boolean {
     if (this.heard.onSend) this.emit('onSend', frame);
     return this.writeRaw(chunks);
   }

@@ -25,9 +25,10 @@ const HELD: AckingSubscription = { id: '', ack: 'client' };
 export class SettlementTracker {
   /**
    * By ack id, in arrival order (cumulative settling walks it), every unsettled message but the
-   * newest, and as {@link HELD} those settled inside a transaction still open. A handler that settles each message before the next one arrives (the usual case) never
-   * touches the map: an entry added and deleted per message made V8 shrink, grow and rehash the
-   * table every few messages (~10 % of receiving with client-individual acks, bench/RESULTS.md).
+   * newest, and as {@link HELD} those settled inside a transaction still open. A handler that
+   * settles each message before the next one arrives (the usual case) never touches the map: an
+   * entry added and deleted per message made V8 shrink, grow and rehash the table every few
+   * messages (~10 % of receiving with client-individual acks, bench/RESULTS.md).
    */
   private readonly unsettled = new Map<string, AckingSubscription>();
   /** The newest unsettled message, if any: its ack id and subscription, newer than all of the map. */
