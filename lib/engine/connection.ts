@@ -440,6 +440,8 @@ export class StompConnection {
     try {
       await this.transmit(new Frame('DISCONNECT', []), options.receipt ?? true);
     } finally {
+      // Nothing may be written after end(): a heart-beat would fail as 'write after end' while a slow broker closes.
+      this.heartbeat?.stop();
       socket.end();
       // A broker that neither confirms nor closes must not hold us: end() gives it the FIN, destroy() the rest.
       const guard = setTimeout(() => socket.destroy(), 1000);

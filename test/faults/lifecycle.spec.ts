@@ -130,6 +130,26 @@ describe('connection lifecycle', () => {
     expect(disconnects).toBe(1);
   });
 
+  describe('a broker that confirms DISCONNECT but closes late', () => {
+    const peer = useFakePeer();
+
+    it('writes no heart-beat on the ended socket, so the client reports no error', async () => {
+      const [conn, socket] = await connectedClient(peer(), { heartbeats: [50, 0] }, { version: '1.2', 'heart-beat': '0,50' });
+      // The client's FIN must not close the peer's side: it stays open until the client destroys the socket.
+      socket.socket.allowHalfOpen = true;
+      socket.answersDisconnect = false;
+      const errors: StompError[] = [];
+      conn.setListener('errors', { onConnectionError: (error) => errors.push(error) });
+      const disconnecting = conn.disconnect();
+      const request = await socket.next('DISCONNECT');
+      socket.write(`RECEIPT\nreceipt-id:${request.header('receipt')}\n\n\0`);
+      // The peer never closes: the client's guard destroys the socket after a second, twenty heart-beat periods;
+      // a heart-beat written on the ended socket would fail as 'write after end'.
+      await within(disconnecting, 5000, 'disconnect()');
+      expect(errors).toEqual([]);
+    });
+  });
+
   describe('disconnect() during a connect attempt', () => {
     const peer = useFakePeer();
     /** Far beyond the deadline of each test: only the stop itself can end the attempt in time. */
