@@ -33,7 +33,10 @@ export interface ConnectArgs {
   login?: string;
   /** Overrides the `passcode` option. */
   passcode?: string;
-  /** Resolve only once CONNECTED arrived (true) or as soon as CONNECT is written (false). @default true */
+  /**
+   * Resolve only once CONNECTED arrived (true), or at once, the attempt going on in the background
+   * and its failure reported to listeners' `onConnectionError` (false). @default true
+   */
   wait?: boolean;
   /** Extra CONNECT headers (e.g. `client-id` for ActiveMQ durable subscriptions). */
   headers?: HeadersInit;
@@ -285,6 +288,9 @@ export class StompConnection {
       if (this.connecting === attempt) this.connecting = null;
     });
     this.connecting = attempt;
+    // A session that ended before its attempt settled (CONNECTED and the broker's ERROR cancelling a
+    // subscription in one read) found the attempt under way and could not reconnect then.
+    attempt.then(() => this.maybeReconnect(), () => undefined);
     return attempt;
   }
 
@@ -681,6 +687,8 @@ export class StompConnection {
     let receiptId: string | undefined;
     if (receipt !== undefined && receipt !== false) {
       receiptId = receipt === true ? this.nextId('rcpt') : receipt;
+      // One waiter per id: a second would take the RECEIPT, and the first would time out though it came.
+      if (this.receipts.has(receiptId)) throw new StompUsageError(`cannot send ${frame.command}: receipt ${receiptId} is already awaited`, StompErrorCode.InvalidState);
       frame = new Frame(frame.command, [...frame.entries, ['receipt', receiptId]], frame.body);
     }
     const flowing = this.writeFrame(frame);

@@ -220,6 +220,31 @@ describe('connection lifecycle', () => {
       for (const id of ['old-2', 'm-2']) await expect(conn.ack(id)).rejects.toMatchObject({ name: 'StompUsageError', code: 'STOMP_ERR_INVALID_STATE' });
       expect(sent).toEqual([]);
     });
+
+    it('reconnects when the reconnect itself is dropped by the ERROR that came with its CONNECTED', async () => {
+      const [conn, first] = await connectedClient(peer());
+      await conn.subscribe('/queue/a', 's1', 'client-individual');
+      await first.next('SUBSCRIBE');
+      first.cut();
+      const second = await peer().nextConnection();
+      await second.next('STOMP');
+      // The subscription cancelled as the session opens: both frames in one read.
+      second.write('CONNECTED\nversion:1.2\n\n\0ERROR\nsubscription:s1\nmessage:Server cancelled subscription\n\n\0');
+      await second.closed;
+      const third = await peer().nextConnection(5000);
+      await third.accept();
+      expect((await third.next('SUBSCRIBE')).header('id')).toBe('s1');
+      expect(conn.isConnected()).toBe(true);
+    });
+
+    it('refuses a receipt id that another frame still awaits', async () => {
+      const [conn, socket] = await connectedClient(peer());
+      const first = conn.send('/queue/a', 'one', { receipt: 'r-1' });
+      await socket.next('SEND');
+      await expect(conn.send('/queue/a', 'two', { receipt: 'r-1' })).rejects.toMatchObject({ name: 'StompUsageError', code: 'STOMP_ERR_INVALID_STATE' });
+      socket.write('RECEIPT\nreceipt-id:r-1\n\n\0');
+      await within(first, 5000, 'the first RECEIPT');
+    });
   });
 
   describe('a reconnect whose version cannot carry a subscription', () => {
