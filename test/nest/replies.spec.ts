@@ -3,7 +3,7 @@ import { Ctx, MessagePattern, Payload, RpcException } from '@nestjs/microservice
 import { firstValueFrom, interval, lastValueFrom, map, Observable, take, toArray, type Subscriber } from 'rxjs';
 import { StompContext, StompTransactional } from '../../lib';
 import { BROKERS } from '../support/brokers';
-import { closeAll, session } from '../support/session';
+import { closeAll, remainingOn, session } from '../support/session';
 import { Inbox, uniqueName } from '../support/wait';
 import { closeApps, startClient, startServer } from './harness';
 
@@ -17,14 +17,6 @@ describe.each(BROKERS)('replies on $name', (broker) => {
     await closeApps();
     await closeAll();
   });
-
-  /** Checks that `queue` holds nothing more: a marker sent after everything else is the next message. */
-  async function expectDrained(queue: string): Promise<void> {
-    const s = await session(broker, '1.2');
-    await s.conn.subscribe(queue, 'rest', 'auto', undefined, { receipt: true });
-    await s.conn.send(queue, 'marker', { contentType: 'text/plain', receipt: true });
-    expect((await s.inbox('rest').next()).text()).toBe('marker');
-  }
 
   it('a handler that returns nothing completes the request without a value, once', async () => {
     const rpc = `/queue/${uniqueName('void-rpc')}`;
@@ -43,7 +35,7 @@ describe.each(BROKERS)('replies on $name', (broker) => {
     expect(await firstValueFrom(client.send(rpc, 'answer'))).toBe('answered');
     expect(calls).toEqual(['nothing', 'answer']);
     await app.close();
-    await expectDrained(rpc);
+    expect(await remainingOn(broker, rpc)).toEqual([]);
   });
 
   it('an answer that cannot be encoded reaches the requester as an error, once', async () => {
@@ -63,7 +55,7 @@ describe.each(BROKERS)('replies on $name', (broker) => {
     expect(await firstValueFrom(client.send(rpc, 'good'))).toBe('fine');
     expect(calls).toEqual(['bad', 'good']);
     await app.close();
-    await expectDrained(rpc);
+    expect(await remainingOn(broker, rpc)).toEqual([]);
   });
 
   it('streamed answers leave as they are emitted, not when the next one comes', async () => {
@@ -127,8 +119,8 @@ describe.each(BROKERS)('replies on $name', (broker) => {
     expect(await firstValueFrom(client.send(rpc, 'ok'))).toBe('charged ok');
     expect(calls).toEqual(['declined', 'ok']);
     await app.close();
-    await expectDrained(rpc);
-    if (broker.nack === 'dead-letter') await expectDrained(`/queue/DLQ.${rpc.slice('/queue/'.length)}`);
+    expect(await remainingOn(broker, rpc)).toEqual([]);
+    if (broker.nack === 'dead-letter') expect(await remainingOn(broker, `/queue/DLQ.${rpc.slice('/queue/'.length)}`)).toEqual([]);
     // The aborted transaction's send never happened; the committed one did.
     const s = await session(broker, '1.2');
     await s.conn.subscribe(sideEffects, 'out', 'auto', undefined, { receipt: true });

@@ -26,6 +26,21 @@ export async function session(broker: BrokerTarget, version: StompVersion, extra
   return { conn, inbox };
 }
 
+/**
+ * The text bodies still on `queue`, oldest first, consumed: a marker sent after everything else is
+ * read last, so an empty list proves the queue held nothing more (no waiting for an absence).
+ */
+export async function remainingOn(broker: BrokerTarget, queue: string): Promise<string[]> {
+  const s = await session(broker, '1.2');
+  const marker = `marker-${Date.now()}-${Math.random()}`;
+  await s.conn.subscribe(queue, 'remaining', 'auto', undefined, { receipt: true });
+  await s.conn.send(queue, marker, { contentType: 'text/plain', receipt: true });
+  const rest: string[] = [];
+  for (let body = (await s.inbox('remaining').next()).text(); body !== marker; body = (await s.inbox('remaining').next()).text()) rest.push(body);
+  await close(s);
+  return rest;
+}
+
 /** Disconnects a session (DISCONNECT with receipt) and forgets it. */
 export async function close(s: Session): Promise<void> {
   open.delete(s.conn);
