@@ -136,6 +136,8 @@ export class StompConnection {
   private connecting: Promise<void> | null = null;
   /** The disconnect() under way, if any. */
   private disconnecting: Promise<void> | null = null;
+  /** disconnect() calls so far: a connect() waiting for one under way gives way to a later call. */
+  private stops = 0;
   private connectedWaiter: Waiter | null = null;
   private cancelSleep: (() => void) | null = null;
   /** Aborts the TCP/TLS connect under way, if any. */
@@ -272,7 +274,14 @@ export class StompConnection {
    */
   connect(args: ConnectArgs = {}): Promise<void> {
     // The socket being closed must be gone before another opens; stopping it is what the caller asked for first.
-    if (this.disconnecting !== null) return this.disconnecting.catch(() => undefined).then(() => this.connect(args));
+    if (this.disconnecting !== null) {
+      const stops = this.stops;
+      // A disconnect() called after this connect() (joining the one under way) is the caller's last word.
+      return this.disconnecting.catch(() => undefined).then(() => {
+        if (this.stops !== stops) throw new StompConnectionError('connect cancelled by disconnect()', StompErrorCode.NotConnected);
+        return this.connect(args);
+      });
+    }
     this.connectArgs = args;
     this.stopRequested = false;
     if (this.state === 'connected') return RESOLVED;
@@ -421,6 +430,7 @@ export class StompConnection {
    * @throws {StompTimeoutError} when the broker did not confirm in time; the socket is closed anyway.
    */
   disconnect(options: { receipt?: string } = {}): Promise<void> {
+    this.stops += 1;
     // A second call must not destroy the socket under the first, which still waits for its RECEIPT.
     this.disconnecting ??= this.stop(options).finally(() => {
       this.disconnecting = null;

@@ -116,6 +116,18 @@ describe('connection lifecycle', () => {
     expect(timers.armed()).toBe(0);
   });
 
+  it('a disconnect() called after a connect() that waits for the one under way cancels it', async () => {
+    const conn = rabbit();
+    await conn.connect();
+    const first = conn.disconnect();
+    const connecting = conn.connect().catch((e: unknown) => e);
+    const last = conn.disconnect();
+    expect(last).toBe(first);
+    await within(last, 5000, 'disconnect()');
+    expect(await within(connecting, 5000, 'the queued connect() to settle')).toMatchObject({ name: 'StompConnectionError', code: 'STOMP_ERR_NOT_CONNECTED' });
+    expect(conn.isConnected()).toBe(false);
+  });
+
   it('a second disconnect() while the first runs joins it: one DISCONNECT, both fulfilled', async () => {
     const conn = rabbit();
     await conn.connect();
