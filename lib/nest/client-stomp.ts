@@ -111,9 +111,13 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     try {
       await connection.connect();
       if (this.subscribesReplyTo(connection)) await connection.subscribe(this.replyTo, 'nest-replies', 'auto', undefined, { receipt: true });
-    } finally {
+    } catch (error) {
       if (this.opening === connection) this.opening = null;
+      throw error;
     }
+    // close() takes the connection (and disconnects it) by clearing `opening`: then it is not kept.
+    if (this.opening !== connection) throw new StompConnectionError('client closed while connecting', StompErrorCode.NotConnected);
+    this.opening = null;
     this.connection = connection;
     return connection;
   }
@@ -191,7 +195,7 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     const timeout = this.options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
     this.pending.set(id, { callback, deadline: performance.now() + timeout, destination: String(packet.pattern) });
     this.deadlineTimer ??= this.armDeadline(timeout);
-    this.write(packet, { [REPLY_TO_HEADER]: this.replyTo, [CORRELATION_ID_HEADER]: id }, false, () => this.pending.has(id)).catch((error: unknown) =>
+    this.write(packet, { [REPLY_TO_HEADER]: this.replyTo, [CORRELATION_ID_HEADER]: id }, false, id).catch((error: unknown) =>
       this.finish(id, { err: error, isDisposed: true }),
     );
     return () => this.forget(id);
@@ -199,9 +203,9 @@ export class ClientStomp extends ClientProxy<StompEvents> {
 
   /**
    * Encodes and sends one message, waiting for a (re)connect (up to `reconnectWait`) when down. A
-   * request whose caller stopped waiting meanwhile (`wanted` false) is not sent.
+   * request (`requestId`) whose caller stopped waiting meanwhile is not sent.
    */
-  private write(packet: ReadPacket, headers: Record<string, string> | undefined, receipt: boolean, wanted?: () => boolean): Promise<void> {
+  private write(packet: ReadPacket, headers: Record<string, string> | undefined, receipt: boolean, requestId?: string): Promise<void> {
     let destination: string;
     let options: SendOptions;
     let body: string | Buffer;
@@ -223,7 +227,7 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     const connection = this.connection;
     // Connected (the common case): no extra Promise turn before the frame is written.
     if (connection !== null && connection.isConnected()) return connection.send(destination, body, options);
-    return this.whenConnected().then((ready) => (wanted?.() === false ? undefined : ready.send(destination, body, options)));
+    return this.whenConnected().then((ready) => (requestId !== undefined && !this.pending.has(requestId) ? undefined : ready.send(destination, body, options)));
   }
 
   /** {@link connect}, failing after `reconnectWait`: a message never waits for a broker that stays away. */

@@ -95,8 +95,8 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
 
   /**
    * Rejects what cannot become one subscription: a non-string pattern, or a destination with two
-   * handlers unless both are `@EventPattern`s with the same subscription settings, which Nest chains
-   * so that each message runs them all (as on its own transports).
+   * handlers unless both are `@EventPattern`s with the same subscription settings, which then share
+   * it and run one after the other on each message (see {@link inTurn}).
    */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     if (typeof pattern !== 'string' || pattern.length === 0) {
@@ -108,7 +108,12 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
         `destination ${pattern} has two handlers; only @EventPattern handlers with the same subscription settings share one (each message runs them all)`,
       );
     }
-    super.addHandler(pattern, callback, isEventHandler, extras);
+    if (existing === undefined) return super.addHandler(pattern, callback, isEventHandler, extras);
+    // Not Nest's chaining (which addHandler does for a pattern it has): they run one after the other.
+    const both = inTurn(existing, callback);
+    both.isEventHandler = true;
+    both.extras = extras;
+    this.messageHandlers.set(pattern, both);
   }
 
   /** Connects and subscribes once per handler. */
@@ -204,7 +209,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     if (!this.processingHooked) return this.handle(context, destination, handler);
     return new Promise<Outcome>((resolve, reject) => {
       this.onProcessingStartHook(this.transportId, context, () => {
-        const outcome = this.handle(context, destination, handler).finally(() => this.onProcessingEndHook?.(this.transportId, context));
+        const outcome = this.handle(context, destination, handler).finally(() => this.runEndHook(context));
         outcome.then(resolve, reject);
         return outcome;
       });
@@ -228,6 +233,15 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     }
     if (context.isSettled()) return context.getState().settlement === 'left' ? 'left' : 'settled';
     return failed ? 'nack' : 'ack';
+  }
+
+  /** A failing end hook (instrumentation) is logged; it must not turn a handled message into a NACK. */
+  private runEndHook(context: StompContext): void {
+    try {
+      this.onProcessingEndHook?.(this.transportId, context);
+    } catch (error) {
+      this.logger.error(`processing end hook failed: ${describe(error)}`);
+    }
   }
 
   /** Nest 11.2+ lets instrumentation wrap each message's processing; without a start hook set, none is paid for. */
@@ -271,10 +285,16 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     if (!isObservable(result)) return send(result === undefined ? 'complete' : 'final', result).then(() => false);
     return new Promise<boolean>((resolve, reject) => {
       let sent: Promise<void> = Promise.resolve();
+      // The first reply that could not be sent: the ones after it are not tried, and reply() rejects
+      // with it once the stream ended (a failed send must not be an unhandled rejection meanwhile).
+      let failure: { error: unknown } | undefined;
       let held: { value: unknown } | undefined;
       let release: NodeJS.Immediate | undefined;
       const enqueue = (status: ReplyStatus, value?: unknown): void => {
-        sent = sent.then(() => send(status, value));
+        sent = sent.then(() => (failure === undefined ? send(status, value) : undefined)).catch((error: unknown) => void (failure ??= { error }));
+      };
+      const settle = (failedUnanswered: boolean): void => {
+        void sent.then(() => (failure === undefined ? resolve(failedUnanswered) : reject(failure.error)));
       };
       /** Sends the held answer, if any, as `status`; says whether there was one. */
       const flush = (status: 'next' | 'final'): boolean => {
@@ -294,11 +314,11 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
         error: (error: unknown) => {
           flush('next');
           enqueue('error', errorBody(error));
-          sent.then(() => resolve(replyTo === undefined), reject);
+          settle(replyTo === undefined);
         },
         complete: () => {
           if (!flush('final')) enqueue('complete');
-          sent.then(() => resolve(false), reject);
+          settle(false);
         },
       });
     });
@@ -329,7 +349,8 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     const routes = [...this.routes.values()];
     routes.forEach((route) => route.worker.stop());
     const unsubscribe = (list: Route[]): Promise<unknown> =>
-      Promise.all(list.map((route) => (connection.isConnected() ? connection.unsubscribe(route.id).catch(() => undefined) : undefined)));
+      // With a receipt: for `auto`, every MESSAGE the broker pushed before the UNSUBSCRIBE has then arrived and is counted in.
+      Promise.all(list.map((route) => (connection.isConnected() ? connection.unsubscribe(route.id, { receipt: true }).catch(() => undefined) : undefined)));
     await unsubscribe(routes.filter((route) => route.worker.ackMode === 'auto'));
     const timeout = this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
     let timer: NodeJS.Timeout | undefined;
@@ -346,6 +367,32 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     this.connection = null;
     this.routes.clear();
   }
+}
+
+/**
+ * Two event handlers of one destination as one: each message runs both, one after the other, and
+ * fails, once both ran, with the first failure. Nest would chain them to run at once (forkJoin),
+ * where a failure settles the message while the other still runs, and one that completes without
+ * a value cancels the other.
+ */
+function inTurn(first: MessageHandler, second: MessageHandler): MessageHandler {
+  return (async (data: unknown, context: unknown): Promise<void> => {
+    let failure: { error: unknown } | undefined;
+    for (const handler of [first, second]) {
+      try {
+        await completion(handler(data, context));
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+  }) as unknown as MessageHandler;
+}
+
+/** Waits for a handler's result: a value, a Promise, or an Observable to its end. */
+async function completion(result: unknown): Promise<void> {
+  const value: unknown = await result;
+  if (isObservable(value)) await lastValueFrom(value, { defaultValue: undefined });
 }
 
 /** The error as a requester should see it: Nest's filters already turned it into a plain object. */

@@ -17,6 +17,8 @@ export interface WorkerSettings {
 
 interface InFlight {
   frame: Frame;
+  /** The session (its CONNECTED frame) the message arrived in. */
+  session: Frame | null;
   outcome?: Outcome;
 }
 
@@ -79,7 +81,7 @@ export class SubscriptionWorker {
 
   private async start(frame: Frame): Promise<void> {
     this.running += 1;
-    const entry: InFlight = { frame };
+    const entry: InFlight = { frame, session: this.connection.connected };
     if (this.settings.ack === 'client') this.inOrder.push(entry);
     try {
       entry.outcome = await this.run(frame);
@@ -103,7 +105,9 @@ export class SubscriptionWorker {
     let lastSuccess: Frame | undefined;
     while (this.inOrder.length > 0 && this.inOrder[0].outcome !== undefined) {
       const head = this.inOrder.shift()!;
-      if (this.leftIn !== null) continue;
+      // A message of an earlier session is redelivered by the broker whatever happens here, and a
+      // barrier of this session holds back every ACK.
+      if (head.session !== session || this.leftIn !== null) continue;
       if (head.outcome === 'ack') {
         lastSuccess = head.frame;
       } else if (head.outcome === 'left' || (head.outcome === 'nack' && this.connection.version === '1.0')) {

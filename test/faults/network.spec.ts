@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { firstValueFrom, lastValueFrom, timeout, TimeoutError } from 'rxjs';
-import { ClientStomp, StompConnectionError, StompStatus, type ServerStomp } from '../../lib';
+import { ClientStomp, StompConnectionError, StompStatus, type ServerStomp, type StompConnection } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { report } from '../support/figures';
 import { closeAll, session } from '../support/session';
@@ -120,6 +120,28 @@ describe.each(BROKERS)('network faults on $name', (broker) => {
     const emitted = lastValueFrom(client.emit(`/queue/${uniqueName('never')}`, 'x')).catch((e: unknown) => e);
     expect(await within(emitted, 5_000, 'the emit to fail')).toMatchObject({ name: 'StompConnectionError', code: 'STOMP_ERR_NOT_CONNECTED' });
     await within(client.close(), 5_000, 'close() while the first connect retries');
+  });
+
+  it('close() as the first connect subscribes its reply destination ends that connect; a later request connects afresh', async () => {
+    const rpc = `/queue/${uniqueName('close-race-rpc')}`;
+    @Controller()
+    class Echo {
+      @MessagePattern(rpc)
+      echo(@Payload() n: number): number {
+        return n;
+      }
+    }
+    await startServer(broker, [Echo]);
+    const client = new ClientStomp({ ...broker.options, replyTo: `/queue/${uniqueName('close-race-replies')}`, subscribeReplyTo: true, requestTimeout: 5_000 });
+    const connecting = client.connect().catch((e: unknown) => e);
+    let closing: Promise<void> | undefined;
+    // The first connect's connection is private until it is ready: reached here to close at the exact moment.
+    const opening = (client as unknown as { opening: StompConnection }).opening;
+    opening.setListener('race', { onSend: (frame) => frame.command === 'SUBSCRIBE' && queueMicrotask(() => (closing = client.close())) });
+    expect(await within(connecting, 5_000, 'the first connect')).toMatchObject({ name: 'StompConnectionError', code: 'STOMP_ERR_NOT_CONNECTED' });
+    await closing;
+    expect(await firstValueFrom(client.send(rpc, 7))).toBe(7);
+    await client.close();
   });
 
   it('a client whose reconnect gave up connects again for the next request, reporting each status change once', async () => {

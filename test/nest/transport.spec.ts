@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload, RpcException, Transport } from '@nestjs/microservices';
-import { firstValueFrom, interval, lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
+import { EMPTY, firstValueFrom, interval, lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
 import { StompConnection, StompContext, StompRecordBuilder, StompStatus, StompTransactional, STOMP_TRANSPORT } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { closeAll, remainingOn, session } from '../support/session';
@@ -355,14 +355,19 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
         return data;
       }
     }
-    const { server } = await startServer(broker, [Hooked]);
+    const { app, server } = await startServer(broker, [Hooked]);
     server.setOnProcessingStartHook((transportId, context, done) => {
       const ctx = context as StompContext;
       trail.push(`start ${String(transportId === STOMP_TRANSPORT)} ${ctx.getDestination() === rpc ? 'rpc' : 'event'} ${ctx.getMetadata().traceparent ?? 'none'}`);
       return done();
     });
     const ended = new Inbox<string>();
-    server.setOnProcessingEndHook((_transportId, context) => ended.push(`end ${(context as StompContext).getDestination() === rpc ? 'rpc' : 'event'}`));
+    server.setOnProcessingEndHook((_transportId, context) => {
+      const kind = (context as StompContext).getDestination() === rpc ? 'rpc' : 'event';
+      ended.push(`end ${kind}`);
+      // A failing hook is the instrumentation's problem: the handled message is still ACKed, not handed over again.
+      if (kind === 'event') throw new Error('end hook fails');
+    });
     const { client } = await startClient(broker, { confirm: true });
     // Nest 11 has no dispatch hook; Nest 12's lets instrumentation attach metadata, which travels as headers.
     const withDispatchHook = client as unknown as { setOnDispatchHook?(hook: (packet: { metadata?: Record<string, string> }) => void): void };
@@ -373,6 +378,8 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect(await firstValueFrom(client.send(rpc, 'r'))).toBe('r');
     trail.push(await ended.next());
     expect(trail).toEqual([`start true event ${traced}`, 'handle e', 'end event', `start true rpc ${traced}`, 'handle r', 'end rpc']);
+    await app.close();
+    expect(await remainingOn(broker, events)).toEqual([]);
   });
 
   it('takes only its own handlers in a hybrid app (transportId)', async () => {
@@ -390,27 +397,41 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect(destinations).toEqual([mine]);
   });
 
-  it('runs every @EventPattern handler of a destination on each message, and acks it once', async () => {
+  it('runs every @EventPattern handler of a destination on each message, one after the other, and settles it once all ran', async () => {
     const queue = `/queue/${uniqueName('two-listeners')}`;
-    const seen = new Inbox<string>();
+    const trail = new Inbox<string>();
+    const gate = new Inbox<true>();
+    let failures = 0;
     @Controller()
     class Audit {
       @EventPattern<string>(queue)
-      record(@Payload() data: string): void {
-        seen.push(`audit ${data}`);
+      record(@Payload() data: string): Observable<never> {
+        trail.push(`audit ${data}`);
+        if (data === 'bad' && failures++ === 0) throw new Error('audit fails once');
+        // Completes without a value: the message is not done until the other handler is.
+        return EMPTY;
       }
     }
     @Controller()
     class Billing {
       @EventPattern<string>(queue)
       async bill(@Payload() data: string): Promise<void> {
-        seen.push(`billing ${data}`);
+        trail.push(`billing ${data}`);
+        if (data === 'bad' && failures === 1) await gate.next(10_000);
+        trail.push(`billed ${data}`);
       }
     }
-    const { app } = await startServer(broker, [Audit, Billing]);
+    const { app, server } = await startServer(broker, [Audit, Billing]);
+    server.unwrap<StompConnection>().setListener('settled', { onSend: (frame) => ['ACK', 'NACK'].includes(frame.command) && trail.push(frame.command) });
     const { client } = await startClient(broker, { confirm: true });
-    await lastValueFrom(client.emit(queue, 'order-1'), { defaultValue: undefined });
-    expect((await seen.take(2)).sort()).toEqual(['audit order-1', 'billing order-1']);
+    await lastValueFrom(client.emit(queue, 'bad'), { defaultValue: undefined });
+    expect(await trail.take(2)).toEqual(['audit bad', 'billing bad']);
+    // While billing still runs nothing is settled; Nest's own chaining NACKed at the first failure,
+    // and the broker handed the message over again next to the running handler.
+    await expect(trail.next(300)).rejects.toThrow(/timed out/);
+    gate.push(true);
+    expect(await trail.take(2)).toEqual(['billed bad', 'NACK']);
+    if (broker.nack === 'requeue') expect(await trail.take(4)).toEqual(['audit bad', 'billing bad', 'billed bad', 'ACK']);
     await app.close();
     expect(await remainingOn(broker, queue)).toEqual([]);
   });
