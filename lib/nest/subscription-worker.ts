@@ -15,10 +15,13 @@ export interface WorkerSettings {
   concurrency: number;
 }
 
-interface InFlight {
+/** A MESSAGE and the session (its CONNECTED frame) it arrived in. */
+interface Delivery {
   frame: Frame;
-  /** The session (its CONNECTED frame) the message arrived in. */
   session: Frame | null;
+}
+
+interface InFlight extends Delivery {
   outcome?: Outcome;
 }
 
@@ -29,7 +32,7 @@ interface InFlight {
  */
 export class SubscriptionWorker {
   private running = 0;
-  private readonly backlog: Frame[] = [];
+  private readonly backlog: Delivery[] = [];
   /** Arrival order of unsettled messages, for cumulative ack. */
   private readonly inOrder: InFlight[] = [];
   private stopped = false;
@@ -40,6 +43,8 @@ export class SubscriptionWorker {
    * redelivers the lot.
    */
   private leftIn: Frame | null = null;
+  /** The cumulative settling pass under way: passes run one at a time (see {@link settleFinished}). */
+  private settling: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly connection: StompConnection,
@@ -51,8 +56,9 @@ export class SubscriptionWorker {
   /** Takes a MESSAGE of this subscription. */
   deliver(frame: Frame): void {
     if (this.stopped && this.settings.ack !== 'auto') return;
-    if (this.running < this.settings.concurrency) void this.start(frame);
-    else this.backlog.push(frame);
+    const delivery: Delivery = { frame, session: this.connection.connected };
+    if (this.running < this.settings.concurrency) void this.start(delivery);
+    else this.backlog.push(delivery);
   }
 
   /**
@@ -79,27 +85,39 @@ export class SubscriptionWorker {
     return this.settings.ack;
   }
 
-  private async start(frame: Frame): Promise<void> {
+  private async start(delivery: Delivery): Promise<void> {
     this.running += 1;
-    const entry: InFlight = { frame, session: this.connection.connected };
-    if (this.settings.ack === 'client') this.inOrder.push(entry);
-    try {
-      entry.outcome = await this.run(frame);
-    } catch {
-      entry.outcome = 'nack';
-    }
-    // Nothing to settle for auto and manual acks: no extra turn of the microtask queue per message.
-    if (this.settings.ack !== 'auto' && !this.settings.manualAck) await this.settle(entry);
+    // A client-ack message that waited here across a reconnect is the broker's again (it redelivers
+    // it): handled here as well, it would be handled twice.
+    if (this.settings.ack === 'auto' || delivery.session === this.connection.connected) await this.handle(delivery);
     this.running -= 1;
     const next = this.backlog.shift();
     if (next !== undefined) void this.start(next);
     else if (this.running === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
   }
 
-  private async settle(entry: InFlight): Promise<void> {
-    if (this.settings.ack === 'client-individual') return this.send(entry.outcome!, entry.frame);
-    // Cumulative: settle the finished prefix of arrival order. An ACK of the last success covers the
-    // run before it; a failure is NACKed on its own once everything before it is acknowledged.
+  private async handle(delivery: Delivery): Promise<void> {
+    const entry: InFlight = { ...delivery };
+    const { ack, manualAck } = this.settings;
+    if (ack === 'client' && !manualAck) this.inOrder.push(entry);
+    try {
+      entry.outcome = await this.run(entry.frame);
+    } catch {
+      entry.outcome = 'nack';
+    }
+    // Nothing to settle for auto and manual acks: no extra turn of the microtask queue per message.
+    if (ack === 'auto' || manualAck) return;
+    if (ack === 'client-individual') return this.send(entry.outcome, entry.frame);
+    // Passes interleaving at their awaits would let one's ACK cover a message another is about to NACK or leave.
+    this.settling = this.settling.then(() => this.settleFinished());
+    await this.settling;
+  }
+
+  /**
+   * Cumulative ack: settles the finished prefix of arrival order. An ACK of the last success covers
+   * the run before it; a failure is NACKed on its own once everything before it is acknowledged.
+   */
+  private async settleFinished(): Promise<void> {
     const session = this.connection.connected;
     if (this.leftIn !== session) this.leftIn = null;
     let lastSuccess: Frame | undefined;
