@@ -277,17 +277,21 @@ export class StompConnection {
     if (this.disconnecting !== null) {
       const stops = this.stops;
       // A disconnect() called after this connect() (joining the one under way) is the caller's last word.
-      return this.disconnecting.catch(() => undefined).then(() => {
+      const queued = this.disconnecting.catch(() => undefined).then(() => {
         if (this.stops !== stops) throw new StompConnectionError('connect cancelled by disconnect()', StompErrorCode.NotConnected);
         return this.connect(args);
       });
+      return args.wait === false ? this.inBackground(queued) : queued;
     }
     this.connectArgs = args;
     this.stopRequested = false;
     if (this.state === 'connected') return RESOLVED;
     const attempt = this.connecting ?? this.startConnecting();
-    if (args.wait !== false) return attempt;
-    // Nobody awaits the outcome: listeners hear of a failure instead.
+    return args.wait === false ? this.inBackground(attempt) : attempt;
+  }
+
+  /** `connect({ wait: false })`: nobody awaits the outcome, so listeners hear of a failure instead. */
+  private inBackground(attempt: Promise<void>): Promise<void> {
     attempt.catch((error: StompError) => this.emit('onConnectionError', error));
     return RESOLVED;
   }

@@ -95,7 +95,12 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   connect(): Promise<StompConnection> {
     const connection = this.connection;
     if (connection !== null) return connection.isConnected() ? Promise.resolve(connection) : connection.connect().then(() => connection);
-    this.connecting ??= this.open().finally(() => (this.connecting = null));
+    if (this.connecting === null) {
+      const attempt: Promise<StompConnection> = this.open().finally(() => {
+        if (this.connecting === attempt) this.connecting = null;
+      });
+      this.connecting = attempt;
+    }
     return this.connecting;
   }
 
@@ -112,7 +117,11 @@ export class ClientStomp extends ClientProxy<StompEvents> {
       await connection.connect();
       if (this.subscribesReplyTo(connection)) await connection.subscribe(this.replyTo, 'nest-replies', 'auto', undefined, { receipt: true });
     } catch (error) {
-      if (this.opening === connection) this.opening = null;
+      // Connected but its reply destination refused (or the connect gave up): it must not linger, reconnecting.
+      if (this.opening === connection) {
+        this.opening = null;
+        await connection.disconnect().catch(() => undefined);
+      }
       throw error;
     }
     // close() takes the connection (and disconnects it) by clearing `opening`: then it is not kept.
@@ -146,6 +155,8 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     const connection = this.connection ?? this.opening;
     this.connection = null;
     this.opening = null;
+    // A connect() after close() starts afresh rather than joining the attempt being stopped.
+    this.connecting = null;
     await connection?.disconnect();
   }
 

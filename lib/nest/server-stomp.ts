@@ -82,7 +82,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
   private readonly routes = new Map<string, Route>();
   private readonly events = new StompEventBridge(this._status$);
   private closing = false;
-  /** Whether a processing start hook was set (Nest 11.2+): see {@link process}. */
+  /** Whether a processing hook was set (Nest 11.2+): see {@link process}. */
   private processingHooked = false;
 
   constructor(private readonly options: ServerStompOptions = {}) {
@@ -207,12 +207,34 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     // The connection of this delivery: close() may drop this.connection while the handler still runs.
     const context = new StompContext([frame, this.connection!, state]);
     if (!this.processingHooked) return this.handle(context, destination, handler);
+    return this.withHooks(context, () => this.handle(context, destination, handler));
+  }
+
+  /**
+   * Runs `handle` inside the processing hooks. Handling starts once, however often the start hook
+   * calls `done`; a start hook that fails (throwing, or rejecting when async) before calling it is
+   * logged and the message NACKed; one that fails afterwards is logged, and the handling decides.
+   */
+  private withHooks(context: StompContext, handle: () => Promise<Outcome>): Promise<Outcome> {
     return new Promise<Outcome>((resolve, reject) => {
-      this.onProcessingStartHook(this.transportId, context, () => {
-        const outcome = this.handle(context, destination, handler).finally(() => this.runEndHook(context));
-        outcome.then(resolve, reject);
+      let outcome: Promise<Outcome> | undefined;
+      const done = (): Promise<Outcome> => {
+        if (outcome === undefined) {
+          outcome = handle().finally(() => this.runEndHook(context));
+          outcome.then(resolve, reject);
+        }
         return outcome;
-      });
+      };
+      const failed = (error: unknown): void => {
+        this.logger.error(`processing start hook failed: ${describe(error)}`);
+        if (outcome === undefined) resolve('nack');
+      };
+      try {
+        const started: unknown = this.onProcessingStartHook(this.transportId, context, done);
+        if (started instanceof Promise) started.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
     });
   }
 
@@ -248,6 +270,12 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
   override setOnProcessingStartHook(hook: Parameters<Server['setOnProcessingStartHook']>[0]): void {
     this.processingHooked = true;
     super.setOnProcessingStartHook(hook);
+  }
+
+  /** An end hook alone runs too: behind Nest's default start hook, which just calls `done`. */
+  override setOnProcessingEndHook(hook: Parameters<Server['setOnProcessingEndHook']>[0]): void {
+    this.processingHooked = true;
+    super.setOnProcessingEndHook(hook);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { createHook } from 'node:async_hooks';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { StompConnection, StompConnectionError, StompFrameError, type Frame, type StompError } from '../../lib';
+import { ClientStomp, StompConnection, StompConnectionError, StompFrameError, type Frame, type StompError } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { clientOf, connectedClient, useFakePeer } from '../support/fake-peer';
 import { closeAll } from '../support/session';
@@ -128,6 +128,26 @@ describe('connection lifecycle', () => {
     expect(conn.isConnected()).toBe(false);
   });
 
+  it('connect({ wait: false }) behind a disconnect() returns at once, and its cancellation reaches listeners, not an unhandled rejection', async () => {
+    const watch = watchRejections();
+    try {
+      const conn = rabbit();
+      await conn.connect();
+      const errors = new Inbox<StompError>();
+      conn.setListener('errors', { onConnectionError: errors.push });
+      const first = conn.disconnect();
+      await expect(conn.connect({ wait: false })).resolves.toBeUndefined();
+      await within(conn.disconnect(), 5000, 'disconnect()');
+      await first;
+      expect(await errors.next(5000, 'the cancelled connect')).toMatchObject({ name: 'StompConnectionError', code: 'STOMP_ERR_NOT_CONNECTED' });
+      expect(conn.isConnected()).toBe(false);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(watch.rejections).toEqual([]);
+    } finally {
+      watch.stop();
+    }
+  });
+
   it('a second disconnect() while the first runs joins it: one DISCONNECT, both fulfilled', async () => {
     const conn = rabbit();
     await conn.connect();
@@ -140,6 +160,22 @@ describe('connection lifecycle', () => {
     await within(Promise.all([first, second]), 5000, 'both disconnect() calls');
     expect(sent).toEqual(['DISCONNECT']);
     expect(disconnects).toBe(1);
+  });
+
+  describe('a ClientStomp whose reply subscription the broker refuses', () => {
+    const peer = useFakePeer();
+
+    it('fails the connect and disconnects that connection, instead of leaving it reconnecting', async () => {
+      const client = new ClientStomp({ hosts: [['127.0.0.1', peer().port]], replyTo: '/queue/replies', subscribeReplyTo: true });
+      const connecting = client.connect().catch((e: unknown) => e);
+      const socket = await peer().nextConnection();
+      await socket.accept();
+      const subscribe = await socket.next('SUBSCRIBE');
+      socket.write(`ERROR\nreceipt-id:${subscribe.header('receipt')}\nmessage:access refused\n\n\0`);
+      expect(await within(connecting, 5000, 'the connect to fail')).toMatchObject({ name: 'StompBrokerError' });
+      await socket.next('DISCONNECT');
+      await client.close();
+    });
   });
 
   describe('a broker that confirms DISCONNECT but closes late', () => {

@@ -382,6 +382,40 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect(await remainingOn(broker, events)).toEqual([]);
   });
 
+  it('NACKs a message whose async start hook failed before calling done, and runs an end hook set alone', async () => {
+    const events = `/queue/${uniqueName('failing-hook')}`;
+    const handled = new Inbox<string>();
+    @Controller()
+    class Handled {
+      @EventPattern<string>(events)
+      onEvent(@Payload() data: string): void {
+        handled.push(data);
+      }
+    }
+    const { server } = await startServer(broker, [Handled]);
+    const ended = new Inbox<string>();
+    server.setOnProcessingEndHook((_transportId, context) => ended.push((context as StompContext).getDestination()!));
+    let failures = 0;
+    server.setOnProcessingStartHook(async (_transportId, _context, done) => {
+      if (failures++ === 0) throw new Error('tracer unavailable');
+      return done();
+    });
+    const { client } = await startClient(broker, { confirm: true });
+    await lastValueFrom(client.emit(events, 'first'), { defaultValue: undefined });
+    if (broker.nack === 'requeue') {
+      // NACKed without running the handler, redelivered, and handled with the hooks working again.
+      expect(await handled.next()).toBe('first');
+    } else {
+      const s = await session(broker, '1.2');
+      await s.conn.subscribe(`/queue/DLQ.${events.slice('/queue/'.length)}`, 'dlq', 'auto', undefined, { receipt: true });
+      expect((await s.inbox('dlq').next()).text()).toContain('first');
+      await lastValueFrom(client.emit(events, 'second'), { defaultValue: undefined });
+      expect(await handled.next()).toBe('second');
+    }
+    expect(await ended.next()).toBe(events);
+    expect(failures).toBe(2);
+  });
+
   it('takes only its own handlers in a hybrid app (transportId)', async () => {
     const mine = `/queue/${uniqueName('mine')}`;
     const tcp = `/queue/${uniqueName('tcp')}`;
