@@ -96,7 +96,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
   /**
    * Rejects what cannot become one subscription: a non-string pattern, or a destination with two
    * handlers unless both are `@EventPattern`s with the same subscription settings, which then share
-   * it and run one after the other on each message (see {@link inTurn}).
+   * it and run one after the other on each message.
    */
   override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
     if (typeof pattern !== 'string' || pattern.length === 0) {
