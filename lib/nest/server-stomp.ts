@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { isObservable, lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom, type Subscription } from 'rxjs';
 import {
   RECONNECT_FOREVER,
   StompConnection,
@@ -313,16 +313,25 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     if (!isObservable(result)) return send(result === undefined ? 'complete' : 'final', result).then(() => false);
     return new Promise<boolean>((resolve, reject) => {
       let sent: Promise<void> = Promise.resolve();
-      // The first reply that could not be sent: the ones after it are not tried, and reply() rejects
-      // with it once the stream ended (a failed send must not be an unhandled rejection meanwhile).
+      // The first reply that could not be sent: reply() rejects with it at once and the stream is
+      // unsubscribed (an endless one would hold the message and its handler slot for good); the
+      // replies queued after it are not tried.
       let failure: { error: unknown } | undefined;
       let held: { value: unknown } | undefined;
       let release: NodeJS.Immediate | undefined;
+      let subscription: Subscription | undefined;
+      const fail = (error: unknown): void => {
+        if (failure !== undefined) return;
+        failure = { error };
+        clearImmediate(release);
+        subscription?.unsubscribe();
+        reject(error);
+      };
       const enqueue = (status: ReplyStatus, value?: unknown): void => {
-        sent = sent.then(() => (failure === undefined ? send(status, value) : undefined)).catch((error: unknown) => void (failure ??= { error }));
+        sent = sent.then(() => (failure === undefined ? send(status, value) : undefined)).catch(fail);
       };
       const settle = (failedUnanswered: boolean): void => {
-        void sent.then(() => (failure === undefined ? resolve(failedUnanswered) : reject(failure.error)));
+        void sent.then(() => resolve(failedUnanswered));
       };
       /** Sends the held answer, if any, as `status`; says whether there was one. */
       const flush = (status: 'next' | 'final'): boolean => {
@@ -332,7 +341,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
         if (answer !== undefined) enqueue(status, answer.value);
         return answer !== undefined;
       };
-      result.subscribe({
+      subscription = result.subscribe({
         next: (value) => {
           if (value === undefined) return;
           flush('next');
