@@ -319,7 +319,7 @@ export class StompConnection {
   private async tryEndpoints(): Promise<void> {
     const { endpoints, reconnectAttemptsMax: max } = this.options;
     // A CONNECT the wire cannot carry would fail the same on every attempt: refused before any socket opens.
-    const connects = endpoints.map((endpoint) => this.encodeConnect(endpoint));
+    const connects = endpoints.map((endpoint) => this.encode(this.connectFrame(endpoint), this.options.version));
     let failures = 0;
     let lastError: Error | undefined;
     // A broker that accepts the session and ends it at once (a SUBSCRIBE it refuses, say) would
@@ -386,7 +386,7 @@ export class StompConnection {
       this.connectedWaiter = { resolve, reject };
     });
     try {
-      this.writeEncoded(connect);
+      this.writeChunks(connect.frame, connect.chunks);
       await connected;
     } catch (error) {
       this.detach(socket);
@@ -395,11 +395,6 @@ export class StompConnection {
       clearTimeout(timer);
       this.connectedWaiter = null;
     }
-  }
-
-  /** @throws {StompFrameError} when a header of the CONNECT cannot be carried (a passcode ending in CR, say). */
-  private encodeConnect(endpoint: Endpoint): EncodedFrame {
-    return this.encode(this.connectFrame(endpoint), this.options.version);
   }
 
   /** @throws {StompFrameError} `STOMP_ERR_UNENCODABLE` when a header cannot be carried by `version`. */
@@ -578,7 +573,7 @@ export class StompConnection {
     this.heartbeats = version === '1.0' ? { sendMs: 0, receiveMs: 0 } : negotiateHeartbeats(this.options.heartbeats, frame.header('heart-beat'));
     this.startHeartbeats(this.socket!);
     this.state = 'connected';
-    for (const subscribe of resubscribes) this.writeEncoded(subscribe);
+    for (const subscribe of resubscribes) this.writeChunks(subscribe.frame, subscribe.chunks);
     this.emit('onConnected', frame);
     waiter.resolve();
   }
@@ -668,12 +663,7 @@ export class StompConnection {
 
   /** Encodes and writes a frame on the current socket; throws if it cannot be encoded. */
   private writeFrame(frame: Frame): boolean {
-    // Not through encode(): no EncodedFrame object for every frame a burst writes.
     return this.writeChunks(frame, encodeFrame(frame, this.negotiated ?? this.options.version, this.options));
-  }
-
-  private writeEncoded({ frame, chunks }: EncodedFrame): boolean {
-    return this.writeChunks(frame, chunks);
   }
 
   private writeChunks(frame: Frame, chunks: Buffer[]): boolean {
