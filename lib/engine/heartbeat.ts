@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from './options';
+
 /** Negotiated heart-beat intervals in milliseconds; 0 means none in that direction. */
 export interface HeartbeatIntervals {
   /** How often we must send something. */
@@ -67,6 +69,7 @@ export class HeartbeatMonitor {
   }
 
   private armSend(delay: number): void {
+    // An interval past the timer maximum (a broker may ask for any number) is waited out in parts.
     const timer = setTimeout(() => {
       const idle = performance.now() - this.peer.lastWriteAt();
       if (idle >= this.intervals.sendMs) {
@@ -76,7 +79,7 @@ export class HeartbeatMonitor {
       } else {
         this.armSend(this.intervals.sendMs - idle);
       }
-    }, delay);
+    }, Math.min(delay, MAX_TIMER_MS));
     this.sendTimer = timer;
     timer.unref();
   }
@@ -91,7 +94,7 @@ export class HeartbeatMonitor {
       } else {
         this.armReceive(allowed - silent);
       }
-    }, delay);
+    }, Math.min(delay, MAX_TIMER_MS));
     this.receiveTimer.unref();
   }
 }

@@ -5,6 +5,12 @@ import { DEFAULT_STOMP_PORT, orderEndpoints, parseEndpoint, type Endpoint, type 
 import { StompUsageError } from './errors';
 import { STOMP_VERSIONS, type StompVersion } from './versions';
 
+/**
+ * The longest delay Node's timers honour (2^31 − 1 ms, about 24.8 days): a longer one fires after 1 ms.
+ * @internal
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** `reconnectAttemptsMax` value that never gives up, as stomp.py's -1. */
 export const RECONNECT_FOREVER = -1;
 

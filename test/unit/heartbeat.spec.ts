@@ -260,6 +260,23 @@ describe('HeartbeatMonitor', () => {
       expect(jest.getTimerCount()).toBe(0);
     });
 
+    it('intervals past the longest timer (2^31 - 1 ms) are waited out in parts, not polled every millisecond', () => {
+      const p = peer();
+      let clockReads = 0;
+      p.lastWriteAt = () => (clockReads++, p.lastWrite);
+      p.lastReadAt = () => (clockReads++, p.lastRead);
+      // A broker may answer heart-beat:3000000000,3000000000; Node fires a longer timer after 1 ms.
+      started({ sendMs: 3e9, receiveMs: 3e9 }, p);
+      jest.advanceTimersByTime(10_000);
+      expect(clockReads).toBe(0);
+      jest.advanceTimersByTime(3e9 - 10_000);
+      expect(p.sent).toEqual([3e9]);
+      // Nothing was read, so the broker is silent after receiveMs × 1.5.
+      jest.advanceTimersByTime(1.5e9);
+      expect(p.timeouts).toEqual([4.5e9]);
+      expect(clockReads).toBeLessThan(10);
+    });
+
     it('its timers do not keep the process alive', () => {
       jest.useRealTimers();
       const monitor = new HeartbeatMonitor({ sendMs: 60_000, receiveMs: 60_000 }, 1.5, peer());
