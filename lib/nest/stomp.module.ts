@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { StompConnection, type ConnectionOptions } from '../engine';
+import { RECONNECT_FOREVER, StompConnection, type ConnectionOptions } from '../engine';
 import {
   STOMP_MODULE_ASYNC_OPTIONS_TYPE,
   STOMP_MODULE_OPTIONS,
@@ -13,7 +13,9 @@ const CONNECTION_NAME = 'nestjs-stomp:connection-name';
 
 /**
  * Provides a {@link StompConnection}, connected while the module initialises and disconnected on
- * application shutdown, injected with `@InjectStompConnection(name?)`.
+ * application shutdown, injected with `@InjectStompConnection(name?)`. As with the Nest transports,
+ * `reconnectAttemptsMax` defaults to {@link RECONNECT_FOREVER}: the start-up waits for the broker,
+ * and the connection outlives any outage.
  * @example
  * StompModule.forRoot({ hosts: [['127.0.0.1', 61613]], login: 'guest', passcode: 'guest' })
  * StompModule.forRootAsync({ name: 'audit', imports: [ConfigModule], inject: [ConfigService], useFactory: (c) => c.get('stomp') })
@@ -39,7 +41,8 @@ export class StompModule extends StompConfigurableModule implements OnApplicatio
       inject: [STOMP_MODULE_OPTIONS],
       useFactory: async (options: ConnectionOptions & { name?: string; isGlobal?: boolean }): Promise<StompConnection> => {
         const { name: _name, isGlobal: _global, ...connectionOptions } = options;
-        const conn = new StompConnection(connectionOptions);
+        // The engine's default (3 attempts) would leave the app with a dead connection for good after an outage of a second.
+        const conn = new StompConnection({ reconnectAttemptsMax: RECONNECT_FOREVER, ...connectionOptions });
         await conn.connect();
         return conn;
       },

@@ -1,0 +1,34 @@
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { InjectStompConnection, StompConnection, StompModule } from '../../lib';
+import { EmbeddedBroker } from '../../lib/testing';
+import { Inbox } from '../support/wait';
+
+describe('StompModule connection lifecycle', () => {
+  it('reconnects after a broker outage longer than a few attempts, as the Nest transports do', async () => {
+    let broker = await EmbeddedBroker.start();
+    const port = broker.port;
+    @Injectable()
+    class Holder {
+      constructor(@InjectStompConnection() readonly connection: StompConnection) {}
+    }
+    @Module({ imports: [StompModule.forRoot(broker.connectionOptions)], providers: [Holder] })
+    class AppModule {}
+    const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+    try {
+      const { connection } = app.get(Holder);
+      const attempts = new Inbox<void>();
+      const connected = new Inbox<void>();
+      connection.setListener('test', { onConnecting: () => attempts.push(), onConnected: () => connected.push() });
+      await broker.stop();
+      // The engine's default gives up after 3 failed attempts: wait until more than that failed.
+      await attempts.take(5, 20_000, 'reconnect attempts while the broker is down');
+      broker = await EmbeddedBroker.start({ port });
+      await connected.next(20_000, 'the reconnect once the broker is back');
+      expect(connection.isConnected()).toBe(true);
+    } finally {
+      await app.close();
+      await broker.stop();
+    }
+  });
+});
