@@ -10,6 +10,8 @@ import { STOMP_VERSIONS, type StompVersion } from './versions';
  * @internal
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** {@link MAX_TIMER_MS} in whole seconds. @internal */
+export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 /** `reconnectAttemptsMax` value that never gives up, as stomp.py's -1. */
 export const RECONNECT_FOREVER = -1;
@@ -121,6 +123,10 @@ export function resolveOptions(options: ConnectionOptions = {}): ResolvedOptions
   if (!STOMP_VERSIONS.includes(merged.version)) bad('version', `must be one of ${STOMP_VERSIONS.join(', ')}`);
   for (const name of ['timeout', 'receiptTimeout', 'reconnectSleepInitial', 'reconnectSleepMax'] as const) {
     if (!(merged[name] > 0)) bad(name, 'must be a positive number of seconds');
+  }
+  // A deadline past the timer maximum would fire after 1 ms: every connect or receipt would time out at once.
+  for (const name of ['timeout', 'receiptTimeout'] as const) {
+    if (merged[name] > MAX_TIMER_SECONDS) bad(name, `must be at most ${MAX_TIMER_SECONDS} seconds (about 24.8 days, the longest timer Node allows)`);
   }
   for (const name of ['reconnectSleepIncrease', 'reconnectSleepJitter', 'maxWriteBufferBytes', 'maxHeaderBytes', 'maxHeaders', 'maxBodyBytes'] as const) {
     if (!(merged[name] >= 0)) bad(name, 'must be a non-negative number');

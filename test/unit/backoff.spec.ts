@@ -1,5 +1,5 @@
 import { reconnectDelay, type BackoffSettings } from '../../lib/engine/backoff';
-import { DEFAULT_CONNECTION_OPTIONS } from '../../lib/engine/options';
+import { DEFAULT_CONNECTION_OPTIONS, MAX_TIMER_SECONDS } from '../../lib/engine/options';
 
 /** stomp.py's defaults, which the connection options mirror. */
 const STOMP_PY: BackoffSettings = { reconnectSleepInitial: 0.1, reconnectSleepIncrease: 0.5, reconnectSleepJitter: 0.1, reconnectSleepMax: 60 };
@@ -65,6 +65,14 @@ describe('reconnectDelay', () => {
     for (let round = 1; round < 16; round++) {
       expect(reconnectDelay(round + 1, STOMP_PY, () => 0) / reconnectDelay(round, STOMP_PY, () => 0)).toBeCloseTo(1.5, 12);
     }
+  });
+
+  it('never sleeps longer than Node can time (a longer sleep fired after 1 ms: a busy retry loop)', () => {
+    const uncapped = { ...STOMP_PY, reconnectSleepMax: Infinity };
+    expect(reconnectDelay(60, uncapped, () => 0)).toBe(MAX_TIMER_SECONDS);
+    expect(reconnectDelay(1, { ...STOMP_PY, reconnectSleepInitial: MAX_TIMER_SECONDS, reconnectSleepMax: MAX_TIMER_SECONDS }, () => 0.9)).toBe(MAX_TIMER_SECONDS);
+    // Below the limit the formula is untouched.
+    expect(reconnectDelay(30, uncapped, () => 0)).toBeCloseTo(stompPy(30, uncapped, 0), 6);
   });
 
   it('asks random() once per delay', () => {
