@@ -1,7 +1,7 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import type { BrokerTarget } from './brokers';
-import { Inbox, within } from './wait';
+import { spawnLines, untilReady, type LineChild } from './line-child';
+import { within } from './wait';
 
 /** Debian's python3-stomp lives in the system Python, not in whatever python3 is first on PATH. */
 const PYTHON = '/usr/bin/python3';
@@ -18,20 +18,8 @@ function endpoint(broker: BrokerTarget): [string, string] {
   return [host, String(port)];
 }
 
-function run(args: string[]): { child: ChildProcessWithoutNullStreams; lines: Inbox<string>; exited: Promise<number>; stderr: () => string } {
-  const child = spawn(PYTHON, [SCRIPT, ...args], { stdio: 'pipe' });
-  const lines = new Inbox<string>();
-  let buffered = '';
-  let errors = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    parts.forEach((line) => lines.push(line));
-  });
-  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  return { child, lines, exited, stderr: () => errors };
+function run(args: string[]): LineChild {
+  return spawnLines(PYTHON, [SCRIPT, ...args]);
 }
 
 /** stomp.py sends one message and waits for its receipt. */
@@ -45,11 +33,7 @@ export async function pySend(broker: BrokerTarget, version: string, destination:
 /** A stomp.py subscriber; resolves once its subscription is confirmed. */
 export async function pyReceiver(broker: BrokerTarget, version: string, destination: string, count: number): Promise<{ messages(): Promise<PyMessage[]>; kill(): void }> {
   const proc = run(['receive', ...endpoint(broker), version, destination, String(count), broker.options.login!, broker.options.passcode!]);
-  const first = await proc.lines.next(30_000, 'stomp.py READY').catch((error: Error) => {
-    proc.child.kill();
-    throw new Error(`${error.message}: ${proc.stderr()}`);
-  });
-  if (first !== 'READY') throw new Error(`stomp.py said ${first}: ${proc.stderr()}`);
+  await untilReady(proc, 'stomp.py');
   return {
     async messages() {
       const lines = await proc.lines.take(count, 30_000, 'messages at stomp.py');
