@@ -38,7 +38,12 @@ export function openSocket(endpoint: Endpoint, settings: SocketSettings, onData:
   const socket = useTls
     ? tlsConnect({ ...base, ...settings.tls, servername: settings.tls?.servername ?? (isIP(endpoint.host) ? undefined : endpoint.host) })
     : netConnect({ ...base, onread: readInto((chunk) => onData(socket, chunk)) });
-  if (useTls) socket.on('data', (chunk: Buffer) => onData(socket, chunk));
+  if (useTls) {
+    // tls.connect() passes neither option on to the TCP socket it opens: set them on it directly.
+    socket.setNoDelay(settings.noDelay);
+    socket.setKeepAlive(base.keepAlive, base.keepAliveInitialDelay);
+    socket.on('data', (chunk: Buffer) => onData(socket, chunk));
+  }
   const readyEvent = useTls ? 'secureConnect' : 'connect';
   const where = formatEndpoint(endpoint);
   return new Promise<Socket>((resolve, reject) => {
