@@ -23,7 +23,8 @@ export interface StompTransactionOptions {
  * Runs a STOMP handler in a transaction: BEGIN before it; its `ctx.ack()` and `ctx.send()` join
  * the transaction; on success the message is acknowledged inside it and COMMIT makes all of it
  * happen at once; on failure ABORT discards what the handler sent, and the message is NACKed (or
- * left) outside the transaction. Handlers of other transports pass through untouched.
+ * left) outside the transaction. On an `auto` subscription there is no ACK: the transaction holds
+ * the sends alone. Handlers of other transports pass through untouched.
  */
 @Injectable()
 export class StompTransactionInterceptor implements NestInterceptor {
@@ -43,7 +44,7 @@ export class StompTransactionInterceptor implements NestInterceptor {
     let values: unknown[];
     try {
       values = await lastValueFrom(next.handle().pipe(toArray()));
-      if (!ctx.isSettled()) await ctx.ack();
+      if (!ctx.isSettled() && needsAck(ctx)) await ctx.ack();
       await connection.commit(transaction, { receipt: true });
     } catch (error) {
       await this.rollBack(ctx, transaction, state);
@@ -62,13 +63,23 @@ export class StompTransactionInterceptor implements NestInterceptor {
     state.transaction = undefined;
     // The requester gets the error as its answer and the message is acknowledged, as without a
     // transaction: a NACK would have the broker hand the same request over and over.
-    if (state.errorsAnswered) return;
+    if (state.errorsAnswered || !needsAck(ctx)) return;
     if ((this.options.onFailure ?? 'nack') === 'nack' && connection.version !== '1.0') {
       await ctx.nack().catch(() => undefined);
     } else {
       state.settlement = 'left';
     }
   }
+}
+
+/**
+ * Whether the message waits for an ACK: not on an `auto` subscription, whose messages the broker
+ * counted as consumed when it sent them (an ACK for one is refused). A subscription gone while its
+ * handler runs was an `auto` one: client-ack subscriptions end only once their handlers settled.
+ */
+function needsAck(ctx: StompContext): boolean {
+  const subscription = ctx.getConnection().getSubscriptions().get(ctx.getSubscription() ?? '');
+  return subscription !== undefined && subscription.ack !== 'auto';
 }
 
 /**
