@@ -2,12 +2,14 @@ import { BaseRpcContext } from '@nestjs/microservices';
 import {
   StompErrorCode,
   StompUsageError,
+  headerEntries,
   type AckOptions,
   type Frame,
   type HeadersInit,
   type StompConnection,
 } from '../engine';
 import { encodePayload } from './payload';
+import { StompRecord } from './stomp.record-builder';
 
 /** How a message was settled, if it was; `left` means deliberately left unacknowledged. */
 export type Settlement = 'ack' | 'nack' | 'left' | null;
@@ -104,11 +106,17 @@ export class StompContext extends BaseRpcContext<StompContextArgs> {
     return this.settle('nack', options);
   }
 
-  /** Sends a message from the handler, inside the current transaction if any. */
+  /**
+   * Sends a message from the handler, inside the current transaction if any. `body` is encoded as
+   * `ClientStomp.emit` encodes it; a {@link StompRecord} sends its data with its headers and content
+   * type (`headers` given here win).
+   */
   send(destination: string, body: unknown, headers?: HeadersInit): Promise<void> {
     try {
-      const payload = encodePayload(body);
-      return this.getConnection().send(destination, payload.body, { contentType: payload.contentType, headers, transaction: this.getTransaction() });
+      const record = body instanceof StompRecord ? body : undefined;
+      const payload = encodePayload(record === undefined ? body : record.data, record?.options.contentType);
+      const all = record === undefined ? headers : { ...record.toHeaders(), ...Object.fromEntries(headerEntries(headers ?? [])) };
+      return this.getConnection().send(destination, payload.body, { contentType: payload.contentType, headers: all, transaction: this.getTransaction() });
     } catch (error) {
       return Promise.reject(error);
     }

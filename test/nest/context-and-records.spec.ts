@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { StompContext, StompTransactional } from '../../lib';
+import { StompContext, StompRecordBuilder, StompTransactional } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { closeAll, session } from '../support/session';
 import { uniqueName } from '../support/wait';
@@ -28,5 +28,24 @@ describe.each(BROKERS)('handler context, transactions and records on $name', (br
     await s.conn.subscribe(out, 'out', 'auto', undefined, { receipt: true });
     await s.conn.send(queue, '{"id":7}', { contentType: 'application/json', receipt: true });
     expect(JSON.parse((await s.inbox('out').next(10_000, 'the forwarded message')).text())).toEqual({ forwarded: 7 });
+  });
+
+  it('sends a StompRecord from ctx.send as its data with its headers and content type', async () => {
+    const queue = `/queue/${uniqueName('ctx-record')}`;
+    const out = `/queue/${uniqueName('ctx-record-out')}`;
+    @Controller()
+    class Forwarder {
+      @EventPattern<string>(queue)
+      async handle(@Payload() text: string, @Ctx() ctx: StompContext): Promise<void> {
+        await ctx.send(out, new StompRecordBuilder(`<order>${text}</order>`).setContentType('application/xml').setHeaders({ tenant: 'a' }).build(), { 'x-trace': 't1' });
+      }
+    }
+    await startServer(broker, [Forwarder]);
+    const s = await session(broker, '1.2');
+    await s.conn.subscribe(out, 'out', 'auto', undefined, { receipt: true });
+    await s.conn.send(queue, '7', { contentType: 'text/plain', receipt: true });
+    const sent = await s.inbox('out').next(10_000, 'the forwarded record');
+    expect(sent.text()).toBe('<order>7</order>');
+    expect(sent.headers).toMatchObject({ 'content-type': 'application/xml', tenant: 'a', 'x-trace': 't1' });
   });
 });
