@@ -10,6 +10,11 @@ export interface Endpoint {
   readonly port: number;
   /** Whether this endpoint speaks TLS (`stomp+ssl://`), in addition to the `tls` option. */
   readonly tls: boolean;
+  /**
+   * The name the broker's TLS certificate is checked against when it is not `host`: the entry's own
+   * host, on a 127.0.0.1 entry tried for it (`tryLoopbackConnect`).
+   */
+  readonly tlsName?: string;
   /** Credentials written in the URL (`stomp://user:pass@host`), if any. */
   readonly login?: string;
   readonly passcode?: string;
@@ -89,7 +94,8 @@ export function orderEndpoints(endpoints: readonly Endpoint[], preferLocalhost: 
     const hasLoopback = sorted.some((e) => e.port === endpoint.port && (e.host === '127.0.0.1' || e.host === 'localhost'));
     // ::1 is loopback already: a 127.0.0.1 entry in front of it would only add a detour.
     if (isLocal(endpoint) && endpoint.host !== '::1' && !hasLoopback && !loopback.some((e) => e.port === endpoint.port)) {
-      loopback.push({ ...endpoint, host: '127.0.0.1' });
+      // The certificate must still prove the name that was asked for, not 127.0.0.1.
+      loopback.push({ ...endpoint, host: '127.0.0.1', tlsName: endpoint.host });
     }
   }
   return [...loopback, ...sorted];

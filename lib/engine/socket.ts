@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
-import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { connect as netConnect, type OnReadOpts, type Socket, type TcpNetConnectOpts } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import type { Endpoint } from './endpoints';
 import { formatEndpoint } from './endpoints';
@@ -35,9 +35,7 @@ export function openSocket(endpoint: Endpoint, settings: SocketSettings, onData:
     keepAlive: settings.keepalive !== false,
     keepAliveInitialDelay: typeof settings.keepalive === 'number' ? settings.keepalive : 0,
   };
-  const socket = useTls
-    ? tlsConnect({ ...base, ...settings.tls, servername: settings.tls?.servername ?? (isIP(endpoint.host) ? undefined : endpoint.host) })
-    : netConnect({ ...base, onread: readInto((chunk) => onData(socket, chunk)) });
+  const socket = useTls ? connectTls(endpoint, base, settings.tls) : netConnect({ ...base, onread: readInto((chunk) => onData(socket, chunk)) });
   if (useTls) {
     // tls.connect() passes neither option on to the TCP socket it opens: set them on it directly.
     socket.setNoDelay(settings.noDelay);
@@ -68,6 +66,19 @@ export function openSocket(endpoint: Endpoint, settings: SocketSettings, onData:
     socket.once('error', fail);
     socket.once(readyEvent, ready);
   });
+}
+
+/**
+ * Starts a TLS connect to `endpoint`. The certificate is checked against `servername` or else
+ * `endpoint.tlsName ?? endpoint.host`, as Node does with the host, except that a 127.0.0.1 entry
+ * standing for a host name (tlsName) is held to that name, not to the address connected to.
+ */
+function connectTls(endpoint: Endpoint, base: TcpNetConnectOpts, tls: TlsConnectionOptions | undefined): TLSSocket {
+  const name = endpoint.tlsName ?? endpoint.host;
+  // SNI carries host names only (RFC 6066).
+  const servername = tls?.servername ?? (isIP(name) ? undefined : name);
+  const check = tls?.checkServerIdentity ?? checkServerIdentity;
+  return tlsConnect({ ...base, ...tls, servername, checkServerIdentity: (_address, cert) => check(servername ?? name, cert) });
 }
 
 const READ_BUFFER_BYTES = 64 * 1024;

@@ -146,7 +146,18 @@ describe('orderEndpoints (this machine: broker-box, 10.1.2.3, fe80::1, loopbacks
 
   it('the loopback entry keeps TLS and URL credentials of the entry it stands for', () => {
     const ordered = orderEndpoints([e('broker-box', 61614, { tls: true, login: 'u', passcode: 'p' })], true, true);
-    expect(ordered[0]).toEqual({ host: '127.0.0.1', port: 61614, tls: true, login: 'u', passcode: 'p' });
+    expect(ordered[0]).toEqual({ host: '127.0.0.1', port: 61614, tls: true, login: 'u', passcode: 'p', tlsName: 'broker-box' });
+  });
+
+  it('the loopback entry names the host it stands for, which a TLS certificate must prove; other entries name none', () => {
+    const ordered = orderEndpoints([e('10.1.2.3', 1), e('broker-box', 2), e('remote', 3)], false, true);
+    expect(ordered.map((x) => [formatEndpoint(x), x.tlsName])).toEqual([
+      ['127.0.0.1:1', '10.1.2.3'],
+      ['127.0.0.1:2', 'broker-box'],
+      ['10.1.2.3:1', undefined],
+      ['broker-box:2', undefined],
+      ['remote:3', undefined],
+    ]);
   });
 
   it('leaves the input list alone', () => {
