@@ -85,10 +85,9 @@ function describe(error: unknown, command: Command | undefined): string {
  * the command's sockets and streams are closed, so everything written to stdout gets out.
  */
 export function run(argv: readonly string[] = process.argv.slice(2)): void {
-  // A reader that went away (`| head`) is not an error worth a line.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(ExitCode.Ok);
-  });
+  // A reader that went away (`| head`) is not an error worth a line, nor a reason to exit at once: the
+  // command sees its write fail and winds down (subscribe unsubscribes, so what it did not print stays queued).
+  process.stdout.on('error', () => undefined);
   void main(argv, processIo()).then((code) => {
     process.exitCode = code;
   });

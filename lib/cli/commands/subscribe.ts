@@ -59,9 +59,13 @@ async function consume(session: CliSession, plan: Plan, io: CliIo): Promise<void
       // Past the count, a message stays unacknowledged and goes back to the broker with UNSUBSCRIBE.
       if (frame.header('subscription') !== SUBSCRIPTION_ID || received === plan.count) return;
       received += 1;
-      io.stdout.write(`${formatFrame(frame)}\n\n`);
-      if (plan.ack !== 'auto') session.track(conn.ack(frame));
-      if (received === plan.count) stop();
+      const last = received === plan.count;
+      io.stdout.write(`${formatFrame(frame)}\n\n`, (error) => {
+        // Acked only once printed: a message the reader never got (it went away, EPIPE) stays with the broker.
+        if (error) return stop();
+        if (plan.ack !== 'auto') session.track(conn.ack(frame));
+        if (last) stop();
+      });
     },
   });
   // The first Ctrl-C stops cleanly; a second one gets Node's default (exit at once) in case the broker hangs.

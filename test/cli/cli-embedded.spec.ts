@@ -1,0 +1,32 @@
+import { closeAll, remainingOn, session } from '../support/session';
+import { uniqueName } from '../support/wait';
+import { cleanUp, startBroker, targetOf } from '../testing/harness';
+import { CliProcess, killAll } from './cli-process';
+
+/** What needs a broker the test owns, or a broker-side view no real broker gives: the embedded one. */
+afterEach(async () => {
+  killAll();
+  await closeAll();
+  await cleanUp();
+});
+
+describe('nestjs-stomp on the embedded broker', () => {
+  it('subscribe does not ack a message it could not print: the reader went away (EPIPE, `| head`), the message stays queued', async () => {
+    const broker = await startBroker();
+    const target = targetOf(broker);
+    const dest = `/queue/${uniqueName('cli-epipe')}`;
+    const s = await session(target, '1.2');
+    const cli = new CliProcess(['subscribe', dest, '--ack', 'client-individual'], { STOMP_URL: broker.url });
+    await cli.waitFor('stderr', /^subscribed to /m);
+    await s.conn.send(dest, 'printed', { receipt: true });
+    await cli.waitFor('stdout', /\n\nprinted\n/);
+
+    // As `| head -n 1` does once it has its line: the read end of stdout closes.
+    cli.child.stdout.destroy();
+    await s.conn.send(dest, 'never printed', { receipt: true });
+    const { code, signal, stderr } = await cli.exited();
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(stderr).not.toContain('nestjs-stomp:');
+    expect(await remainingOn(target, dest)).toEqual(['never printed']);
+  });
+});
