@@ -1,6 +1,11 @@
+import { StompUsageError } from '../engine';
+
 /** Per-message STOMP settings carried by a {@link StompRecord}. */
 export interface StompRecordOptions {
-  /** Extra SEND headers. */
+  /**
+   * Extra SEND headers. A `content-type` here is the content type (unless `contentType` is set);
+   * `destination`, `content-length`, `transaction` and `receipt` are refused: the transport writes them.
+   */
   headers?: Record<string, string>;
   /** Overrides the content type chosen from the data. */
   contentType?: string;
@@ -12,12 +17,23 @@ export interface StompRecordOptions {
   expires?: number;
 }
 
-/** Data plus per-message headers, for `ClientStomp.emit` and `send`. */
+/**
+ * Headers a SEND gets from the transport. The first of two copies is the one brokers read, so a
+ * record's would be dropped without a word.
+ */
+const TRANSPORT_HEADERS = ['destination', 'content-length', 'transaction', 'receipt'];
+
+/** Data plus per-message headers, for `ClientStomp.emit` and `send`, and `StompContext.send`. */
 export class StompRecord<TData = unknown> {
+  readonly options: StompRecordOptions;
+
+  /** @throws {StompUsageError} for a header the transport writes itself. */
   constructor(
     readonly data: TData,
-    readonly options: StompRecordOptions = {},
-  ) {}
+    options: StompRecordOptions = {},
+  ) {
+    this.options = withContentTypeHeader(options);
+  }
 
   /** The SEND headers these options stand for. */
   toHeaders(): Record<string, string> {
@@ -29,6 +45,15 @@ export class StompRecord<TData = unknown> {
       ...headers,
     };
   }
+}
+
+/** The options with a `content-type` header moved to `contentType`; refuses the transport's headers. */
+function withContentTypeHeader(options: StompRecordOptions): StompRecordOptions {
+  const reserved = Object.keys(options.headers ?? {}).filter((name) => TRANSPORT_HEADERS.includes(name));
+  if (reserved.length > 0) throw new StompUsageError(`a StompRecord cannot set the ${reserved.join(', ')} header: the transport writes it`);
+  if (options.headers?.['content-type'] === undefined) return options;
+  const { 'content-type': contentType, ...headers } = options.headers;
+  return { ...options, contentType: options.contentType ?? contentType, headers };
 }
 
 /**
@@ -71,6 +96,7 @@ export class StompRecordBuilder<TData = unknown> {
     return this.setOptions({ expires });
   }
 
+  /** @throws {StompUsageError} for a header the transport writes itself. */
   build(): StompRecord<TData> {
     return new StompRecord(this.data as TData, this.options);
   }

@@ -1,10 +1,11 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { StompContext, StompRecordBuilder, StompTransactional } from '../../lib';
+import { lastValueFrom } from 'rxjs';
+import { StompContext, StompRecordBuilder, StompTransactional, StompUsageError } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { closeAll, session } from '../support/session';
 import { uniqueName } from '../support/wait';
-import { closeApps, startServer } from './harness';
+import { closeApps, startClient, startServer } from './harness';
 
 describe.each(BROKERS)('handler context, transactions and records on $name', (broker) => {
   afterEach(async () => {
@@ -47,5 +48,15 @@ describe.each(BROKERS)('handler context, transactions and records on $name', (br
     const sent = await s.inbox('out').next(10_000, 'the forwarded record');
     expect(sent.text()).toBe('<order>7</order>');
     expect(sent.headers).toMatchObject({ 'content-type': 'application/xml', tenant: 'a', 'x-trace': 't1' });
+  });
+
+  it('takes a content-type among a record\'s headers as its content type, and refuses headers the transport writes', async () => {
+    const queue = `/queue/${uniqueName('record-ct')}`;
+    const s = await session(broker, '1.2');
+    await s.conn.subscribe(queue, 'in', 'auto', undefined, { receipt: true });
+    const { client } = await startClient(broker, { confirm: true });
+    await lastValueFrom(client.emit(queue, new StompRecordBuilder('<a/>').setHeaders({ 'content-type': 'application/xml' }).build()), { defaultValue: undefined });
+    expect((await s.inbox('in').next(10_000, 'the record')).headers['content-type']).toBe('application/xml');
+    expect(() => new StompRecordBuilder('x').setHeaders({ destination: '/queue/elsewhere' }).build()).toThrow(StompUsageError);
   });
 });
