@@ -4,7 +4,7 @@ import { lastValueFrom } from 'rxjs';
 import { StompContext, StompRecordBuilder, StompTransactional, StompUsageError } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { closeAll, session } from '../support/session';
-import { uniqueName } from '../support/wait';
+import { Inbox, uniqueName } from '../support/wait';
 import { closeApps, startClient, startServer } from './harness';
 
 describe.each(BROKERS)('handler context, transactions and records on $name', (broker) => {
@@ -58,5 +58,32 @@ describe.each(BROKERS)('handler context, transactions and records on $name', (br
     await lastValueFrom(client.emit(queue, new StompRecordBuilder('<a/>').setHeaders({ 'content-type': 'application/xml' }).build()), { defaultValue: undefined });
     expect((await s.inbox('in').next(10_000, 'the record')).headers['content-type']).toBe('application/xml');
     expect(() => new StompRecordBuilder('x').setHeaders({ destination: '/queue/elsewhere' }).build()).toThrow(StompUsageError);
+  });
+});
+
+describe('payloads of JMS text and bytes messages on ActiveMQ', () => {
+  const activemq = BROKERS.find((b) => b.name === 'activemq')!;
+  afterEach(async () => {
+    await closeApps();
+    await closeAll();
+  });
+
+  it('decodes a TextMessage (no content-type, no content-length) as a string and keeps a BytesMessage a Buffer', async () => {
+    const queue = `/queue/${uniqueName('jms-text')}`;
+    const payloads = new Inbox<unknown>();
+    @Controller()
+    class Consumer {
+      @EventPattern<string>(queue)
+      handle(@Payload() payload: unknown): void {
+        payloads.push(payload);
+      }
+    }
+    await startServer(activemq, [Consumer]);
+    // Without content-length ActiveMQ makes a SEND a TextMessage, as a JMS producer's text arrives; with it a BytesMessage.
+    const producer = await session(activemq, '1.2', { autoContentLength: false });
+    await producer.conn.send(queue, '{"id":1}', { receipt: true });
+    await producer.conn.send(queue, '{"id":2}', { receipt: true, headers: { 'content-length': '8' } });
+    expect(await payloads.next(10_000, 'the TextMessage')).toBe('{"id":1}');
+    expect(await payloads.next(10_000, 'the BytesMessage')).toEqual(Buffer.from('{"id":2}'));
   });
 });
