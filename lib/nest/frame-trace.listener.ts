@@ -8,7 +8,8 @@ export interface TraceLogger {
 
 /**
  * Logs every frame in and out at debug level through a Nest Logger (`traceFrames: true` on
- * ServerStomp, ClientStomp or StompModule). Frames print masked: headers, body size, never the passcode.
+ * ServerStomp or ClientStomp; StompModule has no such option). Frames print masked: headers, body
+ * size, never the passcode.
  */
 export function frameTraceListener(logger: TraceLogger): ConnectionListener {
   const incoming = (frame: Frame): void => void logger.debug(`<<< ${frame}`);
