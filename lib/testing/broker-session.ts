@@ -83,6 +83,12 @@ export class BrokerSession implements SubscriptionOwner {
   private ended = false;
   private released = false;
   private readonly connectTimer: NodeJS.Timeout;
+  /**
+   * Bytes waiting for the socket past which reading stops until it drains. Deliveries stop at
+   * `maxWriteBufferBytes`, after at most one more MESSAGE; anything beyond that is answers (receipts)
+   * the client asks for and does not read, which would otherwise pile up in memory without bound.
+   */
+  private readonly readPauseBytes: number;
 
   constructor(
     private readonly socket: Socket,
@@ -91,6 +97,9 @@ export class BrokerSession implements SubscriptionOwner {
     this.decoder = new FrameDecoder({ onFrame: (frame) => this.onFrame(frame), onHeartbeat: () => undefined }, host.settings.limits);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.resume());
+    const { maxWriteBufferBytes, limits } = host.settings;
+    // One MESSAGE: a body, the sender's headers and the broker's own.
+    this.readPauseBytes = maxWriteBufferBytes + limits.maxBodyBytes + 2 * limits.maxHeaderBytes;
     // A socket error is always followed by 'close', which cleans up.
     socket.on('error', () => undefined);
     this.closed = new Promise((resolve) =>
@@ -137,6 +146,7 @@ export class BrokerSession implements SubscriptionOwner {
     } catch (error) {
       this.fail(error);
     }
+    if (!this.ended && this.socket.writableLength > this.readPauseBytes) this.socket.pause();
   }
 
   private onFrame(frame: Frame): void {
@@ -413,8 +423,9 @@ export class BrokerSession implements SubscriptionOwner {
     }
   }
 
-  /** The socket drained: the queues may hand this session messages again. */
+  /** The socket drained: reading goes on, and the queues may hand this session messages again. */
   private resume(): void {
+    if (!this.ended) this.socket.resume();
     for (const subscription of this.subscriptions.values()) subscription.queue.schedule();
   }
 
