@@ -39,14 +39,14 @@ export function decodePayload(frame: Frame): unknown {
   if (contentType === 'application/json') return parseJson(frame);
   if (contentType === undefined) return frame.header('content-length') === undefined ? frame.text() : frame.body;
   const [mime, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
-  if (mime === 'application/json' || mime.endsWith('+json')) return parseJson(frame);
+  if (mime === 'application/json' || mime.endsWith('+json')) return parseJson(frame, charsetOf(params));
   if (mime.startsWith('text/')) return frame.text(charsetOf(params));
   return frame.body;
 }
 
 /** The body as JSON; a body that claims JSON but is not stays a string. */
-function parseJson(frame: Frame): unknown {
-  const text = frame.text();
+function parseJson(frame: Frame, charset: BufferEncoding = 'utf8'): unknown {
+  const text = frame.text(charset);
   try {
     return JSON.parse(text);
   } catch {

@@ -4,6 +4,7 @@ import { lastValueFrom } from 'rxjs';
 import { StompContext, StompRecordBuilder, StompTransactional, StompUsageError } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { closeAll, session } from '../support/session';
+import { pySend } from '../support/stomp-py';
 import { Inbox, uniqueName } from '../support/wait';
 import { closeApps, startClient, startServer } from './harness';
 
@@ -59,7 +60,23 @@ describe.each(BROKERS)('handler context, transactions and records on $name', (br
     expect((await s.inbox('in').next(10_000, 'the record')).headers['content-type']).toBe('application/xml');
     expect(() => new StompRecordBuilder('x').setHeaders({ destination: '/queue/elsewhere' }).build()).toThrow(StompUsageError);
   });
+
+  it('parses JSON from a stomp.py peer in the charset its content-type names', async () => {
+    const queue = `/queue/${uniqueName('json-latin1')}`;
+    const payloads = new Inbox<unknown>();
+    @Controller()
+    class Consumer {
+      @EventPattern<string>(queue)
+      handle(@Payload() payload: unknown): void {
+        payloads.push(payload);
+      }
+    }
+    await startServer(broker, [Consumer]);
+    await pySend(broker, '1.2', queue, Buffer.from('{"name":"José"}', 'latin1'), { 'content-type': 'application/json; charset=ISO-8859-1' });
+    expect(await payloads.next(10_000, 'the JSON payload')).toEqual({ name: 'José' });
+  });
 });
+
 
 describe('payloads of JMS text and bytes messages on ActiveMQ', () => {
   const activemq = BROKERS.find((b) => b.name === 'activemq')!;
