@@ -158,16 +158,12 @@ export class FrameDecoder {
       buf = rest;
     } else if (this.pendingBytes > 0) {
       if (this.pending[0][0] === CR) {
-        // A heart-beat CR held at the end of the last chunk (or, joined the same way, a head that
-        // starts with CR, which can only fail as an unknown command).
-        if (this.pendingBytes === 1 && chunk.length > 0 && chunk[0] === LF) {
-          this.clearPending();
-          this.sink.onHeartbeat();
-          pos = 1;
-        } else {
-          buf = Buffer.concat([...this.pending, chunk]);
-          this.clearPending();
-        }
+        // A heart-beat CR held at the end of the last chunk (skipHeartbeats holds nothing else that starts with CR).
+        if (chunk.length === 0) return;
+        if (chunk[0] !== LF) throw crWithoutLf();
+        this.clearPending();
+        this.sink.onHeartbeat();
+        pos = 1;
       } else {
         // Only the missing end of the head is joined to the held part, never the whole chunk:
         // a frame head split by a 64 KB chunk boundary costs a copy of the head, not of the chunk.
@@ -229,20 +225,26 @@ export class FrameDecoder {
     return chunk[end] === CR ? end + 2 : end + 1;
   }
 
-  /** Consumes EOLs between frames; a lone CR at the end waits for the next chunk. */
+  /**
+   * Consumes EOLs between frames; a lone CR at the end waits for the next chunk. A CR followed by
+   * anything but LF is refused at once: no command starts with CR, and holding such a head until its
+   * blank line would re-join it with every read (quadratic copying when it trickles in).
+   */
   private skipHeartbeats(buf: Buffer, pos: number): number {
     while (pos < buf.length) {
       const byte = buf[pos];
       if (byte === LF) {
         pos += 1;
-      } else if (byte === CR && pos + 1 < buf.length && buf[pos + 1] === LF) {
-        pos += 2;
-      } else if (byte === CR && pos + 1 === buf.length) {
+      } else if (byte !== CR) {
+        return pos;
+      } else if (pos + 1 === buf.length) {
         this.pending = [buf.subarray(pos)];
         this.pendingBytes = 1;
         return buf.length;
+      } else if (buf[pos + 1] === LF) {
+        pos += 2;
       } else {
-        return pos;
+        throw crWithoutLf();
       }
       this.sink.onHeartbeat();
     }
@@ -467,6 +469,10 @@ export class FrameDecoder {
     this.head = '';
     this.sink.onFrame(frame);
   }
+}
+
+function crWithoutLf(): StompFrameError {
+  return new StompFrameError('unknown command: CR not followed by LF where a frame or heart-beat starts');
 }
 
 /**

@@ -141,6 +141,28 @@ describe('limit boundaries', () => {
     expect(fed).toBe(max - 1);
   });
 
+  it('a head starting with CR (no command does) is refused at its second byte, not held and re-joined with every read', () => {
+    const cases: Array<[Buffer[], number]> = [
+      [[bytes('\rS')], 0],
+      [[bytes('\r'), bytes('S')], 0],
+      [[bytes('RECEIPT\nreceipt-id:1\n\n\0\r'), bytes('SEND\n')], 1],
+    ];
+    for (const [chunks, framesBefore] of cases) {
+      const { decoder, frames } = collector();
+      let fed = 0;
+      const error = thrownBy(() => {
+        for (const chunk of chunks) {
+          decoder.push(chunk);
+          fed += 1;
+        }
+      });
+      expect(error).toBeInstanceOf(StompFrameError);
+      expect((error as StompFrameError).code).toBe(StompErrorCode.MalformedFrame);
+      expect(fed).toBe(chunks.length - 1);
+      expect(frames.length).toBe(framesBefore);
+    }
+  });
+
   it('one huge chunk with no blank line is refused at once (default limit)', () => {
     const { decoder } = collector();
     const error = thrownBy(() => decoder.push(bytes('MESSAGE\nh:', 'x'.repeat(DEFAULT_MAX_HEADER_BYTES * 4))));
