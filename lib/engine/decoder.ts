@@ -1,4 +1,4 @@
-import { Buffer, isUtf8 } from 'node:buffer';
+import { Buffer, constants, isUtf8 } from 'node:buffer';
 import { asciiText, type SliceableBuffer } from './buffer-text';
 import { StompErrorCode, StompFrameError } from './errors';
 import { Frame, type HeaderEntry } from './frame';
@@ -17,7 +17,7 @@ export interface DecoderLimits {
    */
   maxHeaders?: number;
   /**
-   * Largest body, in bytes.
+   * Largest body, in bytes; at most `buffer.constants.MAX_LENGTH` (4 GiB on 64-bit Node 20), the largest Buffer.
    * @default DEFAULT_MAX_BODY_BYTES (64 MiB)
    */
   maxBodyBytes?: number;
@@ -111,7 +111,9 @@ export class FrameDecoder {
   ) {
     this.maxHeaderBytes = limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
     this.maxHeaders = limits.maxHeaders ?? DEFAULT_MAX_HEADERS;
-    this.maxBodyBytes = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    // A body is one Buffer: a larger limit (Infinity, say) would let a huge content-length end in a
+    // RangeError from the allocation instead of a StompFrameError.
+    this.maxBodyBytes = Math.min(limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, constants.MAX_LENGTH);
   }
 
   /** Switches header unescaping to the negotiated version. */

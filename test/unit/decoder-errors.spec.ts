@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DEFAULT_MAX_HEADER_BYTES, FrameDecoder, type DecoderLimits } from '../../lib/engine/decoder';
@@ -248,6 +249,13 @@ describe('limit boundaries', () => {
     expect(frames).toHaveLength(1);
     const body = frames[0].body;
     for (let i = 0; i < reads; i++) expect(body.subarray(i * read, (i + 1) * read).every((byte) => byte === 0x61 + i)).toBe(true);
+  });
+
+  it.each([Infinity, 8 * 1024 ** 3])('maxBodyBytes %s: a content-length past the largest Buffer is a limit error, not a RangeError', (maxBodyBytes) => {
+    const { thrown } = decodeChunks([bytes('MESSAGE\ncontent-length:5000000000\n\nab')], '1.2', { maxBodyBytes });
+    expect(thrown).toBeInstanceOf(StompFrameError);
+    expect((thrown as StompFrameError).code).toBe(StompErrorCode.LimitExceeded);
+    expect((thrown as StompFrameError).limit).toBe(bufferConstants.MAX_LENGTH);
   });
 
   it('maxBodyBytes 0 allows only empty bodies', () => {
