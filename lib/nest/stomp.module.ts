@@ -15,7 +15,8 @@ const CONNECTION_NAME = 'nestjs-stomp:connection-name';
  * Provides a {@link StompConnection}, connected while the module initialises and disconnected on
  * application shutdown, injected with `@InjectStompConnection(name?)`. As with the Nest transports,
  * `reconnectAttemptsMax` defaults to {@link RECONNECT_FOREVER}: the start-up waits for the broker,
- * and the connection outlives any outage.
+ * and the connection outlives any outage. A `useClass` / `useExisting` provider of `forRootAsync`
+ * implements `createStompOptions()`, returning the connection options (or a Promise of them).
  * @example
  * StompModule.forRoot({ hosts: [['127.0.0.1', 61613]], login: 'guest', passcode: 'guest' })
  * StompModule.forRootAsync({ name: 'audit', imports: [ConfigModule], inject: [ConfigService], useFactory: (c) => c.get('stomp') })
