@@ -123,7 +123,12 @@ const lines: string[] = new Array<string>(SLOTS).fill('');
 /** kind(text), remembering plain-ASCII text at `slot` (when there is one). */
 function remember(slot: number, text: string): number {
   const result = kind(text);
-  if (result === PLAIN_ASCII && slot >= 0 && text.length <= 256) seen[slot] = text;
+  if (result === PLAIN_ASCII && slot >= 0 && text.length <= 256) {
+    seen[slot] = text;
+    // The line kept for this position was built from the text replaced here: were the frame refused
+    // before its line is built again, the next one with this name and the old value would reuse it.
+    lines[slot >> 1] = '';
+  }
   return result;
 }
 

@@ -162,3 +162,14 @@ describe('encodeFrame header text of every length', () => {
     expect(() => encodeFrame(new Frame('ACK', [['id', 'a'.repeat(length - 1) + '\0']]), '1.2')).toThrow(/NUL|unencodable|cannot/i);
   });
 });
+
+describe('encodeFrame after a refused frame', () => {
+  it.each(['\0', '\r'])('a header named anew and refused for its value (%j) leaves no stale line for the next frame', (refused) => {
+    // 1.1 refuses CR, both refuse NUL; the refused value must not leave the earlier header's line standing in for the new name.
+    const version = refused === '\r' ? '1.1' : '1.2';
+    const text = (entries: HeaderEntry[]): string => Buffer.concat(encodeFrame(new Frame('SEND', entries), version)).toString('latin1');
+    expect(text([['destination', '/queue/a'], ['persistent', 'true']])).toBe('SEND\ndestination:/queue/a\npersistent:true\n\n\0');
+    expect(() => text([['destination', '/queue/a'], ['x-flag', `bad${refused}`]])).toThrow(/cannot carry/);
+    expect(text([['destination', '/queue/a'], ['x-flag', 'true']])).toBe('SEND\ndestination:/queue/a\nx-flag:true\n\n\0');
+  });
+});
