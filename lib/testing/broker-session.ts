@@ -16,7 +16,7 @@ import {
 } from '../engine';
 import { StompProtocolError } from './broker-errors';
 import { BrokerSubscription, type SubscriptionOwner } from './broker-subscription';
-import { deliverableHeaders } from './deliverable-headers';
+import { deliverableDestination, deliverableHeaders } from './deliverable-headers';
 import type { Destinations } from './destinations';
 import type { StoredMessage } from './message-queue';
 import { negotiateBrokerHeartbeats, negotiateVersion } from './negotiation';
@@ -278,7 +278,7 @@ export class BrokerSession implements SubscriptionOwner {
   deliver(subscription: BrokerSubscription, message: StoredMessage): string {
     this.delivered += 1;
     const ackId = `${this.id}-${this.delivered}`;
-    const headers: HeaderEntry[] = [['subscription', subscription.id], ['message-id', ackId], ['destination', message.destination]];
+    const headers: HeaderEntry[] = [['subscription', subscription.id], ['message-id', ackId], ['destination', deliverableDestination(this.version!, message.destination)]];
     if (subscription.ack !== 'auto') {
       if (this.version === '1.2') headers.push(['ack', ackId]);
       this.deliveries.set(ackId, subscription);

@@ -20,6 +20,16 @@ export function deliverableHeaders(version: StompVersion, entries: readonly Head
   return out;
 }
 
+/**
+ * A MESSAGE `destination` the receiver's version can carry. A 1.2 sender may name a topic with LF
+ * or CR in it, which a 1.0 wildcard subscriber (or, for CR, a 1.1 one) cannot be sent; the broker
+ * then percent-encodes them, as RabbitMQ does, rather than fail the delivery.
+ */
+export function deliverableDestination(version: StompVersion, destination: string): string {
+  if (carries(headerCodec(version, 'MESSAGE'), ['destination', destination])) return destination;
+  return destination.replace(/[\r\n]/g, (c) => (c === '\r' ? '%0D' : '%0A'));
+}
+
 function carries(codec: ReturnType<typeof headerCodec>, [name, value]: HeaderEntry): boolean {
   try {
     codec.escapeName(name);

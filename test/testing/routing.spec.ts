@@ -109,6 +109,22 @@ describe('EmbeddedBroker: queues, topics and MESSAGE headers', () => {
     expect(v10.headers).toMatchObject({ 'x-lf': 'a\\cb\\nc', 'x-cr': 'carriage\\rreturn', 'x-plain': 'a:b' });
   });
 
+  it('delivers to a wildcard subscriber a topic name its version cannot carry (LF on 1.0, CR on 1.0/1.1), percent-encoded as RabbitMQ does', async () => {
+    const broker = await startBroker();
+    const sender = await session(targetOf(broker), '1.2');
+    const receivers = await Promise.all((['1.0', '1.1', '1.2'] as const).map((v) => session(targetOf(broker), v)));
+    const topic = `/topic/${uniqueName('crlf')}`;
+    const inboxes = await Promise.all(receivers.map((r) => subscribe(r, `${topic}.*`, 'crlf')));
+    await sender.conn.send(`${topic}.a\nb`, 'lf', { receipt: true });
+    await sender.conn.send(`${topic}.c\rd`, 'cr', { receipt: true });
+    const destinations = await Promise.all(inboxes.map(async (inbox) => (await inbox.take(2)).map((f) => f.header('destination'))));
+    expect(destinations).toEqual([
+      [`${topic}.a%0Ab`, `${topic}.c%0Dd`],
+      [`${topic}.a\nb`, `${topic}.c%0Dd`],
+      [`${topic}.a\nb`, `${topic}.c\rd`],
+    ]);
+  });
+
   it('refuses a destination outside /queue/, /topic/ and /temp-queue/ with ERROR', async () => {
     const raw = await RawClient.connected(await startBroker());
     raw.write('SEND\ndestination:/exchange/amq.direct/x\nreceipt:r-1\n\nbody\0');
