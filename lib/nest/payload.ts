@@ -30,21 +30,22 @@ export function encodePayload(value: unknown, contentType?: string): EncodedPayl
 /**
  * Decodes a message body by its `content-type`: JSON parsed, text as a string (in its charset),
  * anything else as the Buffer itself. A body that claims JSON but is not stays a string. A body
- * with neither `content-type` nor `content-length` is text: how ActiveMQ delivers a JMS
- * `TextMessage` (a `BytesMessage` carries `content-length`).
+ * with neither `content-type` nor `content-length` is text, JSON parsed when it parses (as Nest's
+ * own transports read every body): how ActiveMQ delivers a JMS `TextMessage`, which has no content
+ * type (a `BytesMessage` carries `content-length`, and stays a Buffer).
  */
 export function decodePayload(frame: Frame): unknown {
   const contentType = frame.header('content-type');
   // What ClientStomp itself sends, checked before any string splitting: the per-message hot path.
   if (contentType === 'application/json') return parseJson(frame);
-  if (contentType === undefined) return frame.header('content-length') === undefined ? frame.text() : frame.body;
+  if (contentType === undefined) return frame.header('content-length') === undefined ? parseJson(frame) : frame.body;
   const [mime, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
   if (mime === 'application/json' || mime.endsWith('+json')) return parseJson(frame, charsetOf(params));
   if (mime.startsWith('text/')) return frame.text(charsetOf(params));
   return frame.body;
 }
 
-/** The body as JSON; a body that claims JSON but is not stays a string. */
+/** The body as JSON; a body that is not JSON stays a string. */
 function parseJson(frame: Frame, charset: BufferEncoding = 'utf8'): unknown {
   const text = frame.text(charset);
   try {

@@ -85,7 +85,7 @@ describe('payloads of JMS text and bytes messages on ActiveMQ', () => {
     await closeAll();
   });
 
-  it('decodes a TextMessage (no content-type, no content-length) as a string and keeps a BytesMessage a Buffer', async () => {
+  it('decodes a TextMessage (no content-type, no content-length) as JSON or text and keeps a BytesMessage a Buffer', async () => {
     const queue = `/queue/${uniqueName('jms-text')}`;
     const payloads = new Inbox<unknown>();
     @Controller()
@@ -99,8 +99,10 @@ describe('payloads of JMS text and bytes messages on ActiveMQ', () => {
     // Without content-length ActiveMQ makes a SEND a TextMessage, as a JMS producer's text arrives; with it a BytesMessage.
     const producer = await session(activemq, '1.2', { autoContentLength: false });
     await producer.conn.send(queue, '{"id":1}', { receipt: true });
+    await producer.conn.send(queue, 'plain é', { receipt: true });
     await producer.conn.send(queue, '{"id":2}', { receipt: true, headers: { 'content-length': '8' } });
-    expect(await payloads.next(10_000, 'the TextMessage')).toBe('{"id":1}');
+    expect(await payloads.next(10_000, 'the JSON TextMessage')).toEqual({ id: 1 });
+    expect(await payloads.next(10_000, 'the plain TextMessage')).toBe('plain é');
     expect(await payloads.next(10_000, 'the BytesMessage')).toEqual(Buffer.from('{"id":2}'));
   });
 });
