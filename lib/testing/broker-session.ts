@@ -16,7 +16,7 @@ import {
 } from '../engine';
 import { StompProtocolError } from './broker-errors';
 import { BrokerSubscription, type SubscriptionOwner } from './broker-subscription';
-import { deliverableDestination, deliverableHeaders } from './deliverable-headers';
+import { canDeliver, deliverableDestination, deliverableHeaders } from './deliverable-headers';
 import type { Destinations } from './destinations';
 import type { StoredMessage } from './message-queue';
 import { negotiateBrokerHeartbeats, negotiateVersion } from './negotiation';
@@ -295,6 +295,10 @@ export class BrokerSession implements SubscriptionOwner {
     const destination = required(frame, 'destination');
     const id = this.version === '1.0' ? (frame.header('id') ?? destination) : required(frame, 'id');
     if (this.subscriptions.has(id)) throw new StompProtocolError(`duplicate subscription id ${id}`, StompErrorCode.InvalidState);
+    // Refused now rather than failing every MESSAGE: the decoders take a raw CR that 1.0 and 1.1 cannot write.
+    if (!canDeliver(this.version!, ['subscription', id])) {
+      throw new StompProtocolError(`subscription id ${JSON.stringify(id)} cannot be sent back in a MESSAGE on this STOMP version`);
+    }
     if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) throw new StompProtocolError(`more than ${MAX_SUBSCRIPTIONS} subscriptions`, StompErrorCode.LimitExceeded);
     const ack = frame.header('ack') ?? 'auto';
     if (!ACK_MODES.has(ack)) throw new StompProtocolError(`unknown ack mode ${JSON.stringify(ack)}`, StompErrorCode.InvalidArgument, 'ack is auto, client or client-individual.');

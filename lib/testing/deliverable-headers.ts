@@ -26,8 +26,13 @@ export function deliverableHeaders(version: StompVersion, entries: readonly Head
  * then percent-encodes them, as RabbitMQ does, rather than fail the delivery.
  */
 export function deliverableDestination(version: StompVersion, destination: string): string {
-  if (carries(headerCodec(version, 'MESSAGE'), ['destination', destination])) return destination;
+  if (canDeliver(version, ['destination', destination])) return destination;
   return destination.replace(/[\r\n]/g, (c) => (c === '\r' ? '%0D' : '%0A'));
+}
+
+/** Whether a MESSAGE to a receiver of `version` can carry this header as it is. */
+export function canDeliver(version: StompVersion, entry: HeaderEntry): boolean {
+  return carries(headerCodec(version, 'MESSAGE'), entry);
 }
 
 function carries(codec: ReturnType<typeof headerCodec>, [name, value]: HeaderEntry): boolean {

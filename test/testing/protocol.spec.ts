@@ -67,6 +67,19 @@ describe('EmbeddedBroker: receipts, DISCONNECT and protocol violations', () => {
     expect((await raw.next('RECEIPT')).header('receipt-id')).toBe('u');
   });
 
+  it.each([
+    ['1.0', ''],
+    ['1.1', 'accept-version:1.1\nhost:/\n'],
+  ])('refuses on %s a SUBSCRIBE id it could not send back in a MESSAGE (a raw CR), with ERROR, and goes on serving others', async (_, connect) => {
+    const broker = await startBroker();
+    const raw = await RawClient.connected(broker, connect);
+    raw.write('SUBSCRIBE\ndestination:/queue/cr\nid:a\rb\n\n\0SEND\ndestination:/queue/cr\n\nx\0');
+    expect((await raw.expectError()).header('message')).toBe('subscription id "a\\rb" cannot be sent back in a MESSAGE on this STOMP version');
+    const other = await RawClient.connected(broker);
+    other.write('DISCONNECT\nreceipt:still-here\n\n\0');
+    expect((await other.next('RECEIPT')).header('receipt-id')).toBe('still-here');
+  });
+
   it('bounds what one connection may make it hold: the decoder limits and open transactions', async () => {
     const broker = await startBroker({ limits: { maxHeaderBytes: 256, maxHeaders: 8, maxBodyBytes: 1024 } });
     const bigHead = await RawClient.connected(broker);
