@@ -1,4 +1,4 @@
-import { Injectable, UseInterceptors, applyDecorators, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, Optional, UseInterceptors, applyDecorators, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { defer, from, lastValueFrom, mergeMap, toArray, type Observable } from 'rxjs';
 import { StompContext, type MessageState } from './stomp.context';
 
@@ -28,7 +28,8 @@ export interface StompTransactionOptions {
  */
 @Injectable()
 export class StompTransactionInterceptor implements NestInterceptor {
-  constructor(private readonly options: StompTransactionOptions = {}) {}
+  // Optional: Nest instantiates the class itself for @UseInterceptors(StompTransactionInterceptor), with nothing to inject.
+  constructor(@Optional() private readonly options: StompTransactionOptions = {}) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const ctx = context.switchToRpc().getContext<unknown>();

@@ -1,7 +1,8 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Module, UseInterceptors } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { StompContext, StompRecordBuilder, StompTransactional, StompUsageError } from '../../lib';
+import { ServerStomp, StompContext, StompRecordBuilder, StompTransactional, StompTransactionInterceptor, StompUsageError } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { closeAll, session } from '../support/session';
 import { pySend } from '../support/stomp-py';
@@ -74,6 +75,33 @@ describe.each(BROKERS)('handler context, transactions and records on $name', (br
     await startServer(broker, [Consumer]);
     await pySend(broker, '1.2', queue, Buffer.from('{"name":"José"}', 'latin1'), { 'content-type': 'application/json; charset=ISO-8859-1' });
     expect(await payloads.next(10_000, 'the JSON payload')).toEqual({ name: 'José' });
+  });
+
+  it('takes StompTransactionInterceptor as a class in @UseInterceptors, as Nest instantiates interceptors', async () => {
+    const queue = `/queue/${uniqueName('tx-class')}`;
+    const out = `/queue/${uniqueName('tx-class-out')}`;
+    @Controller()
+    class Forwarder {
+      @EventPattern<string>(queue)
+      @UseInterceptors(StompTransactionInterceptor)
+      async handle(@Payload() order: { id: number }, @Ctx() ctx: StompContext): Promise<void> {
+        await ctx.send(out, { forwarded: order.id });
+        expect(ctx.getTransaction()).toBeDefined();
+      }
+    }
+    @Module({ controllers: [Forwarder] })
+    class ForwarderModule {}
+    // abortOnError: false, or Nest would exit the process when it cannot build the interceptor.
+    const app = await NestFactory.createMicroservice(ForwarderModule, { strategy: new ServerStomp(broker.options), logger: false, abortOnError: false });
+    try {
+      await app.listen();
+      const s = await session(broker, '1.2');
+      await s.conn.subscribe(out, 'out', 'auto', undefined, { receipt: true });
+      await s.conn.send(queue, '{"id":3}', { contentType: 'application/json', receipt: true });
+      expect(JSON.parse((await s.inbox('out').next(10_000, 'the forwarded message')).text())).toEqual({ forwarded: 3 });
+    } finally {
+      await app.close();
+    }
   });
 });
 
