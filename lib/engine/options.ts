@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { DecoderLimits } from './decoder';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS } from './decoder';
@@ -33,7 +34,7 @@ export interface ConnectionOptions extends DecoderLimits {
   preferLocalhost?: boolean;
   /** For a host that is this machine, try 127.0.0.1 first. @default true */
   tryLoopbackConnect?: boolean;
-  /** Local `[address, port]` to bind the socket to. */
+  /** Local `[address, port]` to bind the socket to: an IP address of this machine, and a port (0: any). */
   bindHostPort?: readonly [string, number];
   /** Seconds allowed for one TCP (and TLS) connect plus the CONNECTED answer. @default 10 */
   timeout?: number;
@@ -135,6 +136,11 @@ export function resolveOptions(options: ConnectionOptions = {}): ResolvedOptions
   const attempts: number = merged.reconnectAttemptsMax;
   if (!(attempts === RECONNECT_FOREVER || attempts === Infinity || (Number.isInteger(attempts) && attempts >= 1))) {
     bad('reconnectAttemptsMax', 'must be a whole number >= 1, or -1 for no limit');
+  }
+  const bind = merged.bindHostPort;
+  // Node only fails these when the socket opens, and every attempt (forever, with RECONNECT_FOREVER) would fail alike.
+  if (bind !== undefined && !(Array.isArray(bind) && bind.length === 2 && isIP(bind[0]) !== 0 && Number.isInteger(bind[1]) && bind[1] >= 0 && bind[1] <= 65535)) {
+    bad('bindHostPort', 'must be [address, port]: an IP address of this machine and a port in 0–65535 (0: any)');
   }
   const hb = merged.heartbeats;
   if (!Array.isArray(hb) || hb.length !== 2 || !hb.every((n) => Number.isInteger(n) && n >= 0)) {

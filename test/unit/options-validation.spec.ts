@@ -12,3 +12,23 @@ describe('options past the longest timer Node allows (2^31 - 1 ms)', () => {
     expect(resolveOptions({ [name]: MAX_TIMER_SECONDS })[name]).toBe(MAX_TIMER_SECONDS);
   });
 });
+
+describe('bindHostPort', () => {
+  // Node refused these only when each socket opened: every reconnect attempt failed alike, forever with RECONNECT_FOREVER.
+  it.each<[string, unknown]>([
+    ['a host name, not an address', ['localhost', 0]],
+    ['a port past 65535', ['127.0.0.1', 70000]],
+    ['a negative port (Node ignored it)', ['127.0.0.1', -1]],
+    ['a fractional port', ['127.0.0.1', 1.5]],
+    ['no port', ['127.0.0.1']],
+  ])('refuses %s', (_name, bindHostPort) => {
+    expect(() => resolveOptions({ bindHostPort: bindHostPort as [string, number] })).toThrow(/option bindHostPort must be/);
+  });
+
+  it.each<[string, number]>([
+    ['127.0.0.1', 0],
+    ['::1', 65535],
+  ])('accepts [%j, %j]', (address, port) => {
+    expect(resolveOptions({ bindHostPort: [address, port] }).bindHostPort).toEqual([address, port]);
+  });
+});
