@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { isIP } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { DecoderLimits } from './decoder';
@@ -137,6 +138,8 @@ export function resolveOptions(options: ConnectionOptions = {}): ResolvedOptions
   if (!(attempts === RECONNECT_FOREVER || attempts === Infinity || (Number.isInteger(attempts) && attempts >= 1))) {
     bad('reconnectAttemptsMax', 'must be a whole number >= 1, or -1 for no limit');
   }
+  // Checked by Node only when a string body is encoded: every send() would reject with a TypeError.
+  if (!Buffer.isEncoding(merged.encoding)) bad('encoding', `must be an encoding Node knows (${JSON.stringify(merged.encoding)} is not)`);
   const bind = merged.bindHostPort;
   // Node only fails these when the socket opens, and every attempt (forever, with RECONNECT_FOREVER) would fail alike.
   if (bind !== undefined && !(Array.isArray(bind) && bind.length === 2 && isIP(bind[0]) !== 0 && Number.isInteger(bind[1]) && bind[1] >= 0 && bind[1] <= 65535)) {

@@ -32,3 +32,13 @@ describe('bindHostPort', () => {
     expect(resolveOptions({ bindHostPort: [address, port] }).bindHostPort).toEqual([address, port]);
   });
 });
+
+describe('encoding', () => {
+  it('refuses one Node does not know (every send() rejected with a TypeError, not a StompError)', () => {
+    expect(() => resolveOptions({ encoding: 'bogus' as BufferEncoding })).toThrow(/option encoding must be an encoding Node knows/);
+  });
+
+  it.each<BufferEncoding>(['utf8', 'utf-8', 'latin1', 'utf16le'])('accepts %s', (encoding) => {
+    expect(resolveOptions({ encoding }).encoding).toBe(encoding);
+  });
+});
