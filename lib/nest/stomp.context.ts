@@ -109,14 +109,14 @@ export class StompContext extends BaseRpcContext<StompContextArgs> {
   /**
    * Sends a message from the handler, inside the current transaction if any. `body` is encoded as
    * `ClientStomp.emit` encodes it; a {@link StompRecord} sends its data with its headers and content
-   * type (`headers` given here win).
+   * type. `headers` win over the record's, and a `content-type` among them is the content type.
+   * @throws {StompUsageError} (as a rejection) for a header the transport writes itself, such as `destination`.
    */
   send(destination: string, body: unknown, headers?: HeadersInit): Promise<void> {
     try {
-      const record = body instanceof StompRecord ? body : undefined;
-      const payload = encodePayload(record === undefined ? body : record.data, record?.options.contentType);
-      const all = record === undefined ? headers : { ...record.toHeaders(), ...Object.fromEntries(headerEntries(headers ?? [])) };
-      return this.getConnection().send(destination, payload.body, { contentType: payload.contentType, headers: all, transaction: this.getTransaction() });
+      const message = withHeaders(body, headers);
+      const payload = encodePayload(message.data, message.options.contentType);
+      return this.getConnection().send(destination, payload.body, { contentType: payload.contentType, headers: message.toHeaders(), transaction: this.getTransaction() });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -135,4 +135,16 @@ export class StompContext extends BaseRpcContext<StompContextArgs> {
       throw error;
     });
   }
+}
+
+/** `body` as a record (its own, or a plain one) with `headers` added over its headers. */
+function withHeaders(body: unknown, headers: HeadersInit | undefined): StompRecord {
+  const record = body instanceof StompRecord ? body : new StompRecord(body);
+  if (headers === undefined) return record;
+  const extra = Object.fromEntries(headerEntries(headers));
+  return new StompRecord(record.data, {
+    ...record.options,
+    contentType: extra['content-type'] ?? record.options.contentType,
+    headers: { ...record.options.headers, ...extra },
+  });
 }

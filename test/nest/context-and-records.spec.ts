@@ -103,6 +103,27 @@ describe.each(BROKERS)('handler context, transactions and records on $name', (br
       await app.close();
     }
   });
+
+  it('takes a content-type among ctx.send headers as the content type, and refuses headers the transport writes', async () => {
+    const queue = `/queue/${uniqueName('ctx-ct')}`;
+    const out = `/queue/${uniqueName('ctx-ct-out')}`;
+    const refused = new Inbox<unknown>();
+    @Controller()
+    class Forwarder {
+      @EventPattern<string>(queue)
+      async handle(@Payload() text: string, @Ctx() ctx: StompContext): Promise<void> {
+        await ctx.send(`${out}.unread`, '', { destination: out }).catch((error: unknown) => refused.push(error));
+        await ctx.send(out, `<order>${text}</order>`, { 'content-type': 'application/xml' });
+      }
+    }
+    await startServer(broker, [Forwarder]);
+    const s = await session(broker, '1.2');
+    await s.conn.subscribe(out, 'out', 'auto', undefined, { receipt: true });
+    await s.conn.send(queue, '8', { contentType: 'text/plain', receipt: true });
+    expect(await refused.next(10_000, 'the refused send')).toBeInstanceOf(StompUsageError);
+    const sent = await s.inbox('out').next(10_000, 'the forwarded message');
+    expect(sent.headers['content-type']).toBe('application/xml');
+  });
 });
 
 
