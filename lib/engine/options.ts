@@ -146,7 +146,8 @@ export function resolveOptions(options: ConnectionOptions = {}): ResolvedOptions
     bad('bindHostPort', 'must be [address, port]: an IP address of this machine and a port in 0–65535 (0: any)');
   }
   const hb = merged.heartbeats;
-  if (!Array.isArray(hb) || hb.length !== 2 || !hb.every((n) => Number.isInteger(n) && n >= 0)) {
+  // Safe integers only: from 1e21 on a number is written with an exponent, which no broker reads in heart-beat.
+  if (!Array.isArray(hb) || hb.length !== 2 || !hb.every((n) => Number.isSafeInteger(n) && n >= 0)) {
     bad('heartbeats', 'must be [cx, cy], two whole numbers of milliseconds >= 0');
   }
   const hosts = options.hosts ?? [['localhost', DEFAULT_STOMP_PORT]];

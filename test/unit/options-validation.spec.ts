@@ -42,3 +42,14 @@ describe('encoding', () => {
     expect(resolveOptions({ encoding }).encoding).toBe(encoding);
   });
 });
+
+describe('heartbeats', () => {
+  it('refuses a number too large to be written as digits in the heart-beat header (1e21 went out as "1e+21")', () => {
+    expect(() => resolveOptions({ heartbeats: [1e21, 0] })).toThrow(/option heartbeats must be/);
+    expect(() => resolveOptions({ heartbeats: [0, 2 ** 53] })).toThrow(/option heartbeats must be/);
+  });
+
+  it('accepts the largest safe integer', () => {
+    expect(resolveOptions({ heartbeats: [Number.MAX_SAFE_INTEGER, 0] }).heartbeats).toEqual([Number.MAX_SAFE_INTEGER, 0]);
+  });
+});
