@@ -51,14 +51,25 @@ export class MessageQueue {
     this.schedule();
   }
 
-  /** Puts messages back where they arrived, marked redelivered. */
+  /**
+   * Puts messages back where they arrived, marked redelivered, in one pass over the backlog: placing
+   * them one by one walked the whole backlog for each (seconds for a disconnect that gave back
+   * thousands of messages in front of a long queue).
+   */
   requeue(messages: Iterable<StoredMessage>): void {
-    this.compact();
-    for (const message of messages) {
-      const again = message.redelivered ? message : { ...message, redelivered: true };
-      let at = this.messages.length;
-      while (at > 0 && this.messages[at - 1].seq > again.seq) at -= 1;
-      this.messages.splice(at, 0, again);
+    const back = Array.from(messages, (m) => (m.redelivered ? m : { ...m, redelivered: true })).sort((a, b) => a.seq - b.seq);
+    if (back.length === 0) return;
+    const first = this.messages[this.head] as StoredMessage | undefined;
+    if (first !== undefined && back[back.length - 1].seq > first.seq) {
+      this.messages = merge(back, this.messages.slice(this.head));
+      this.head = 0;
+    } else if (this.head >= back.length) {
+      // Usually they were all delivered before anything still waiting arrived: into the slots in front.
+      this.head -= back.length;
+      for (let i = 0; i < back.length; i++) this.messages[this.head + i] = back[i];
+    } else {
+      this.messages = back.concat(this.messages.slice(this.head));
+      this.head = 0;
     }
     this.schedule();
   }
@@ -117,4 +128,15 @@ export class MessageQueue {
     this.messages = this.messages.slice(this.head);
     this.head = 0;
   }
+}
+
+/** Two lists in arrival order as one. */
+function merge(a: readonly StoredMessage[], b: readonly StoredMessage[]): StoredMessage[] {
+  const out: StoredMessage[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i].seq < b[j].seq ? a[i++] : b[j++]);
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }
