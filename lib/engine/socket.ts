@@ -1,7 +1,6 @@
 import { Buffer } from 'node:buffer';
-import { connect as netConnect, type OnReadOpts, type Socket, type TcpNetConnectOpts } from 'node:net';
+import { isIP, connect as netConnect, type OnReadOpts, type Socket, type TcpNetConnectOpts } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions, type TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
 import type { Endpoint } from './endpoints';
 import { formatEndpoint } from './endpoints';
 import { StompConnectionError, StompTimeoutError } from './errors';
