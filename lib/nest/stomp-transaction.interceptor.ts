@@ -13,7 +13,8 @@ export interface StompTransactionOptions {
   /**
    * `'nack'`: NACK the message outside the transaction (STOMP 1.1+); RabbitMQ requeues it, ActiveMQ
    * Classic dead-letters it at once. `'leave'`: leave it unacknowledged, so the broker redelivers it
-   * after this connection ends.
+   * after this connection ends. Until then it holds one of the subscription's `concurrency` prefetch
+   * slots: once that many messages are left, the broker sends the subscription nothing more.
    * @default 'nack'
    */
   onFailure?: TransactionFailurePolicy;
