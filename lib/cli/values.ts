@@ -25,6 +25,19 @@ export function header(text: string): HeaderEntry {
   return [text.slice(0, colon), text.slice(colon + 1)];
 }
 
+/**
+ * The `-H` values of `command`, refusing a header it writes itself: a broker reads only the first of
+ * two (a second `destination` or `ack` would be ignored), and a second `receipt` is answered where
+ * nothing waits for it while the command waits out its own.
+ */
+export function extraHeaders(texts: readonly string[], command: string, own: readonly string[]): HeaderEntry[] {
+  return texts.map((text) => {
+    const entry = header(text);
+    if (own.includes(entry[0])) throw new CliUsageError(`header ${JSON.stringify(entry[0])} is one ${command} sets itself`);
+    return entry;
+  });
+}
+
 /** `--heartbeats cx,cy` in milliseconds. */
 export function heartbeats(text: string): [number, number] {
   const parts = text.split(',');

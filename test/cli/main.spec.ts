@@ -32,6 +32,13 @@ describe('nestjs-stomp main()', () => {
     [['ping', '--heartbeats', 'fast'], '--heartbeats must be two whole numbers of milliseconds, cx,cy (e.g. 10000,10000), got "fast"', 'ping'],
     [['ping', '--timeout', '0'], '--timeout must be a positive number of seconds, got "0"', 'ping'],
     [['--port', 'x', 'ping'], '--port must be a whole number >= 1, got "x"', 'ping'],
+    // A second receipt, destination, id or ack is ignored by the broker, or answered where nothing waits for it.
+    // (A dead --url: were the line taken, nothing is sent anywhere.)
+    [['send', '/q', 'b', '-H', 'receipt:mine', '--url', 'stomp://127.0.0.1:1'], 'header "receipt" is one send sets itself', 'send'],
+    [['send', '/q', 'b', '-H', 'destination:/queue/other', '--url', 'stomp://127.0.0.1:1'], 'header "destination" is one send sets itself', 'send'],
+    [['rpc', '/q', 'b', '-H', 'receipt:mine', '--url', 'stomp://127.0.0.1:1'], 'header "receipt" is one rpc sets itself', 'rpc'],
+    [['subscribe', '/q', '-H', 'ack:client', '--url', 'stomp://127.0.0.1:1'], 'header "ack" is one subscribe sets itself', 'subscribe'],
+    [['subscribe', '/q', '-H', 'id:x', '--url', 'stomp://127.0.0.1:1'], 'header "id" is one subscribe sets itself', 'subscribe'],
   ])('%j: exit 2 and one line, %s', async (argv, message, command) => {
     const { code, stdout, stderr } = await runMain(argv);
     expect(stdout).toBe('');

@@ -8,7 +8,10 @@ import { ExitCode } from '../errors';
 import { errorLine, formatBody } from '../format';
 import { bodyArgument } from '../io';
 import { withSession, type CliSession } from '../session';
-import { header, wholeNumber } from '../values';
+import { extraHeaders, wholeNumber } from '../values';
+
+/** Headers the command writes itself; `-H` may not give them again. */
+const OWN_HEADERS: readonly string[] = ['destination', 'receipt'];
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const REPLY_SUBSCRIPTION_ID = 'nestjs-stomp-cli-reply';
@@ -46,7 +49,7 @@ export const rpc: Command = {
   async run({ args, io }) {
     const [destination, bodyText] = args.positionals as [string, string];
     const timeout = optionValue(args, 'timeout-ms');
-    const userHeaders = optionValues(args, 'header').map(header);
+    const userHeaders = extraHeaders(optionValues(args, 'header'), 'rpc', OWN_HEADERS);
     const options = connectionOptions(args, io.env);
     const request: Request = {
       destination,

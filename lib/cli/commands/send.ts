@@ -7,7 +7,10 @@ import { bodyArgument } from '../io';
 import { Progress } from '../progress';
 import { RECEIPT_EVERY, sendMany } from '../send-many';
 import { withSession } from '../session';
-import { header, wholeNumber } from '../values';
+import { extraHeaders, wholeNumber } from '../values';
+
+/** Headers the command writes itself; `-H` may not give them again. */
+const OWN_HEADERS: readonly string[] = ['destination', 'receipt'];
 
 /** `nestjs-stomp send DEST BODY`: one message, or `--count` copies with progress and a rate. */
 export const send: Command = {
@@ -31,7 +34,7 @@ export const send: Command = {
   async run({ args, io }) {
     const [destination, bodyText] = args.positionals as [string, string];
     const count = wholeNumber('count', optionValue(args, 'count') ?? '1');
-    const headers = optionValues(args, 'header').map(header);
+    const headers = extraHeaders(optionValues(args, 'header'), 'send', OWN_HEADERS);
     const contentType = optionValue(args, 'content-type');
     const options = connectionOptions(args, io.env);
     const body = await bodyArgument(bodyText, io);

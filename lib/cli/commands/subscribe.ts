@@ -6,7 +6,10 @@ import { ExitCode } from '../errors';
 import { formatFrame } from '../format';
 import type { CliIo } from '../io';
 import { withSession, type CliSession } from '../session';
-import { ackMode, header, wholeNumber } from '../values';
+import { ackMode, extraHeaders, wholeNumber } from '../values';
+
+/** Headers the command writes itself; `-H` may not give them again. */
+const OWN_HEADERS: readonly string[] = ['destination', 'id', 'ack', 'receipt'];
 
 const SUBSCRIPTION_ID = 'nestjs-stomp-cli';
 
@@ -40,7 +43,7 @@ export const subscribe: Command = {
       destination: args.positionals[0]!,
       count: count === undefined ? undefined : wholeNumber('count', count),
       ack: ack !== undefined ? ackMode(ack) : count === undefined ? 'auto' : 'client-individual',
-      headers: optionValues(args, 'header').map(header),
+      headers: extraHeaders(optionValues(args, 'header'), 'subscribe', OWN_HEADERS),
     };
     const options = connectionOptions(args, io.env);
     await withSession(options, io, isVerbose(args), (session) => consume(session, plan, io));
