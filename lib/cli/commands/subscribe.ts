@@ -55,19 +55,28 @@ export const subscribe: Command = {
 async function consume(session: CliSession, plan: Plan, io: CliIo): Promise<void> {
   const { conn } = session;
   let received = 0;
-  let stop!: () => void;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  let stopping = false;
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const stop = (): void => {
+    stopping = true;
+    stopped();
+  };
+  // The last message's print and ack: the ACK must leave before the UNSUBSCRIBE, after which brokers refuse it.
+  let printed = Promise.resolve();
   conn.setListener('subscribe', {
     onMessage(frame: Frame) {
-      // Past the count, a message stays unacknowledged and goes back to the broker with UNSUBSCRIBE.
-      if (frame.header('subscription') !== SUBSCRIPTION_ID || received === plan.count) return;
+      // Past the count, Ctrl-C or a failed write, a message stays unacknowledged and goes back to the broker with UNSUBSCRIBE.
+      if (frame.header('subscription') !== SUBSCRIPTION_ID || stopping) return;
       received += 1;
-      const last = received === plan.count;
-      io.stdout.write(`${formatFrame(frame)}\n\n`, (error) => {
-        // Acked only once printed: a message the reader never got (it went away, EPIPE) stays with the broker.
-        if (error) return stop();
-        if (plan.ack !== 'auto') session.track(conn.ack(frame));
-        if (last) stop();
+      if (received === plan.count) stop();
+      printed = new Promise((resolve) => {
+        io.stdout.write(`${formatFrame(frame)}\n\n`, (error) => {
+          // Acked only once printed: a message the reader never got (it went away, EPIPE) stays with the broker.
+          if (error) stop();
+          else if (plan.ack !== 'auto') session.track(conn.ack(frame));
+          resolve();
+        });
       });
     },
   });
@@ -79,7 +88,8 @@ async function consume(session: CliSession, plan: Plan, io: CliIo): Promise<void
   try {
     await conn.subscribe(plan.destination, SUBSCRIPTION_ID, plan.ack, subscribeHeaders(plan), { receipt: true });
     io.stderr.write(`subscribed to ${plan.destination} (ack ${plan.ack}${plan.count === undefined ? '' : `, exiting after ${plan.count}`})\n`);
-    await stopped;
+    await done;
+    await printed;
     await conn.unsubscribe(SUBSCRIPTION_ID, { receipt: true });
   } finally {
     restore();
