@@ -66,8 +66,9 @@ async function consume(session: CliSession, plan: Plan, io: CliIo): Promise<void
   let printed = Promise.resolve();
   conn.setListener('subscribe', {
     onMessage(frame: Frame) {
-      // Past the count, Ctrl-C or a failed write, a message stays unacknowledged and goes back to the broker with UNSUBSCRIBE.
-      if (frame.header('subscription') !== SUBSCRIPTION_ID || stopping) return;
+      // Past the count, a message stays unacknowledged and goes back to the broker with UNSUBSCRIBE; so,
+      // in client modes, does one after Ctrl-C or a failed write (in auto mode it is the broker's no more: shown).
+      if (frame.header('subscription') !== SUBSCRIPTION_ID || received === plan.count || (stopping && plan.ack !== 'auto')) return;
       received += 1;
       if (received === plan.count) stop();
       printed = new Promise((resolve) => {
