@@ -51,6 +51,9 @@ const HEAD_ROOM = 1024;
 const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
+/** Chunks of a body without content-length below this size are joined in runs of SMALL_RUN (see FrameDecoder.keepBodyChunk). */
+const SMALL_CHUNK = 1024;
+const SMALL_RUN = 256;
 /** More digits than this cannot be a length that fits in memory (and would lose precision). */
 const CONTENT_LENGTH_DIGITS_MAX = 15;
 
@@ -94,6 +97,8 @@ export class FrameDecoder {
    */
   private bodyBuffer: Buffer | undefined;
   private bodyChunks: Buffer[] = [];
+  /** How many chunks at the end of bodyChunks are smaller than SMALL_CHUNK (see {@link keepBodyChunk}). */
+  private smallChunks = 0;
   private bodyBytes = 0;
   private halted: StompFrameError | null = null;
   /** A window of the buffer being decoded, as text when it is ASCII without CR (see {@link plainWindow}). */
@@ -441,8 +446,7 @@ export class FrameDecoder {
       end = chunk.indexOf(NUL);
       if (end < 0) {
         if (this.bodyBytes + chunk.length > this.maxBodyBytes) throw this.bodyTooLarge();
-        this.bodyChunks.push(chunk);
-        this.bodyBytes += chunk.length;
+        this.keepBodyChunk(chunk);
         return null;
       }
       if (this.bodyBytes + end > this.maxBodyBytes) throw this.bodyTooLarge();
@@ -455,9 +459,28 @@ export class FrameDecoder {
     return chunk.subarray(end + 1);
   }
 
+  /**
+   * Keeps a chunk of a body without content-length. Every Buffer kept costs over 100 bytes of heap
+   * besides its bytes, so a body trickled in a byte a read would take over 100 times maxBodyBytes:
+   * a run of SMALL_RUN small chunks is joined into one (a byte of a tiny read is copied a few times
+   * at most; reads of SMALL_CHUNK or more are never copied).
+   */
+  private keepBodyChunk(chunk: Buffer): void {
+    this.bodyChunks.push(chunk);
+    this.bodyBytes += chunk.length;
+    if (chunk.length >= SMALL_CHUNK) {
+      this.smallChunks = 0;
+    } else if (++this.smallChunks === SMALL_RUN) {
+      this.bodyChunks.push(Buffer.concat(this.bodyChunks.splice(-SMALL_RUN)));
+      // A joined run still smaller than SMALL_CHUNK starts the next run.
+      this.smallChunks = this.bodyChunks[this.bodyChunks.length - 1].length < SMALL_CHUNK ? 1 : 0;
+    }
+  }
+
   private clearBody(): void {
     this.bodyBuffer = undefined;
     this.bodyChunks = [];
+    this.smallChunks = 0;
     this.bodyBytes = 0;
   }
 

@@ -258,6 +258,34 @@ describe('limit boundaries', () => {
     expect((thrown as StompFrameError).limit).toBe(bufferConstants.MAX_LENGTH);
   });
 
+  it('a body without content-length trickled in a byte a read keeps few Buffers (each costs over 100 bytes of heap), and arrives whole and in order', () => {
+    const { decoder, frames } = collector({}, '1.0');
+    decoder.push(bytes('MESSAGE\ndestination:/q\n\n'));
+    const size = 100_000;
+    const expected = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) {
+      expected[i] = 0x61 + (i % 26);
+      decoder.push(expected.subarray(i, i + 1));
+    }
+    // One kept Buffer per byte was over 100 times the body in heap: over 10 MB for these 100 KB.
+    expect((decoder as unknown as { bodyChunks: Buffer[] }).bodyChunks.length).toBeLessThan(400);
+    decoder.push(bytes('\0'));
+    expect(frames).toHaveLength(1);
+    expect(frames[0].body.equals(expected)).toBe(true);
+  });
+
+  it('a body without content-length in reads of every size around the joining threshold arrives whole', () => {
+    for (const read of [1, 3, 1023, 1024, 1025, 5000]) {
+      const { decoder, frames } = collector({}, '1.0');
+      const body = Buffer.alloc(300 * read + 7, 0x62);
+      for (let i = 0; i < body.length; i += 97) body[i] = 0x63 + (i % 20);
+      decoder.push(bytes('MESSAGE\n\n'));
+      for (let i = 0; i < body.length; i += read) decoder.push(body.subarray(i, i + read));
+      decoder.push(bytes('\0'));
+      expect(frames[0].body.equals(body)).toBe(true);
+    }
+  });
+
   it('maxBodyBytes 0 allows only empty bodies', () => {
     expect(decodeChunks([bytes('SEND\n\n\0SEND\ncontent-length:0\n\n\0')], '1.2', { maxBodyBytes: 0 }).events).toHaveLength(2);
     expect((decodeChunks([bytes('SEND\n\nx\0')], '1.2', { maxBodyBytes: 0 }).thrown as StompFrameError).code).toBe(StompErrorCode.LimitExceeded);
