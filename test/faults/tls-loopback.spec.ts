@@ -33,7 +33,9 @@ describe('a 127.0.0.1 entry tried for a host name of this machine (tryLoopbackCo
     await expect(open('broker.example')).rejects.toThrow(/broker\.example.*altnames/);
   });
 
-  it(`so a stomp+ssl:// URL naming this machine (${hostname()}) fails when the certificate does not name it`, async () => {
+  // A machine called localhost gets no 127.0.0.1 entry (localhost is loopback already).
+  const namedMachine = hostname() === 'localhost' ? it.skip : it;
+  namedMachine(`so a stomp+ssl:// URL naming this machine (${hostname()}) fails when the certificate does not name it`, async () => {
     const conn = new StompConnection({
       hosts: [`stomp+ssl://${hostname()}:${TLS_PORT}`],
       tls: { ca: ca() },
