@@ -29,4 +29,24 @@ describe('nestjs-stomp on the embedded broker', () => {
     expect(stderr).not.toContain('nestjs-stomp:');
     expect(await remainingOn(target, dest)).toEqual(['never printed']);
   });
+
+  it('rpc --reply-to a shared queue takes its own reply only: other messages there stay queued', async () => {
+    const broker = await startBroker();
+    const target = targetOf(broker);
+    const dest = `/queue/${uniqueName('cli-rpc')}`;
+    const replies = `/queue/${uniqueName('cli-rpc-replies')}`;
+    const responder = await session(target, '1.2');
+    await responder.conn.send(replies, 'someone else’s reply', { receipt: true });
+    responder.conn.setListener('responder', {
+      onMessage: (frame) => {
+        void responder.conn.send(frame.header('reply-to')!, 'yours', { headers: { 'correlation-id': frame.header('correlation-id')! } });
+      },
+    });
+    await responder.conn.subscribe(dest, 'responder', 'auto', undefined, { receipt: true });
+
+    const cli = new CliProcess(['rpc', dest, 'hello', '--reply-to', replies, '--timeout-ms', '5000'], { STOMP_URL: broker.url }).input();
+    const { code, stdout, stderr } = await cli.exited();
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: 'yours\n', stderr: '' });
+    expect(await remainingOn(target, replies)).toEqual(['someone else’s reply']);
+  });
 });

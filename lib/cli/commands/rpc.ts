@@ -41,7 +41,8 @@ export const rpc: Command = {
     { name: 'reply-to', value: 'DEST', description: 'reply destination (default /temp-queue/nestjs-stomp-cli-<uuid>)' },
   ],
   details:
-    'Prints the reply body (JSON pretty-printed). Replies are matched by correlation-id. The default\n' +
+    'Prints the reply body (JSON pretty-printed). Replies are matched by correlation-id; other\n' +
+    'messages on a --reply-to queue are left unacknowledged and go back to it. The default\n' +
     'reply destination is a temporary queue the broker deletes when the command exits; on RabbitMQ\n' +
     'the broker subscribes to it by itself, elsewhere the command does. Exits 1 when no reply\n' +
     'arrives in time, or when the reply carries reply-status:error (as the nestjs-stomp transport\n' +
@@ -71,11 +72,18 @@ export const rpc: Command = {
 async function exchange(session: CliSession, request: Request): Promise<Frame> {
   const { conn } = session;
   const reply = new Promise<Frame>((resolve) => {
-    conn.setListener('rpc', { onMessage: (frame) => frame.header('correlation-id') === request.correlationId && resolve(frame) });
+    conn.setListener('rpc', {
+      onMessage: (frame) => {
+        // Another message on a shared --reply-to queue is not ours to take: unacknowledged, it goes back when the command ends.
+        if (frame.header('correlation-id') !== request.correlationId) return;
+        if (frame.header('subscription') === REPLY_SUBSCRIPTION_ID) session.track(conn.ack(frame));
+        resolve(frame);
+      },
+    });
   });
   // RabbitMQ refuses a SUBSCRIBE to a /temp-queue/ (it subscribes the sender when it sees reply-to).
   if (!(request.replyTo.startsWith('/temp-queue/') && brokerProduct(conn.connected) === 'rabbitmq')) {
-    await conn.subscribe(request.replyTo, REPLY_SUBSCRIPTION_ID, 'auto', undefined, { receipt: true });
+    await conn.subscribe(request.replyTo, REPLY_SUBSCRIPTION_ID, 'client-individual', undefined, { receipt: true });
   }
   const headers: HeaderEntry[] = [...request.headers, ['reply-to', request.replyTo], ['correlation-id', request.correlationId]];
   await conn.send(request.destination, request.body, { contentType: request.contentType, headers, receipt: true });
