@@ -5,11 +5,12 @@ import { headerCodec, type StompVersion } from './versions';
 /** Options of {@link encodeFrame}. */
 export interface EncodeOptions {
   /**
-   * Adds `content-length` to every frame with a body, as stomp.py does. A body containing NUL always
-   * gets one, since a reader would otherwise end the frame at the NUL.
+   * Which bodies get a `content-length`: `true` every one, as stomp.py does; `'binary'` those not
+   * given as text; `false` none. A body containing NUL always gets one, since a reader would
+   * otherwise end the frame at the NUL.
    * @default true
    */
-  autoContentLength?: boolean;
+  autoContentLength?: boolean | 'binary';
 }
 
 /**
@@ -33,8 +34,9 @@ export function encodeFrame(frame: Frame, version: StompVersion, options: Encode
   const bodyLength = text === undefined ? frame.body.length : Buffer.byteLength(text, 'utf8');
   // As many bytes as characters: every character is ASCII (any other takes two or more bytes).
   const asciiText = text !== undefined && bodyLength === text.length;
+  const auto = options.autoContentLength ?? true;
   const withLength =
-    bodyLength > 0 && (options.autoContentLength !== false || frame.header('content-length') !== undefined || holdsNul(frame, text));
+    bodyLength > 0 && (auto === true || (auto === 'binary' && given === undefined) || frame.header('content-length') !== undefined || holdsNul(frame, text));
   const head = buildHead(frame.command, frame.entries, version, withLength ? bodyLength : -1);
   if (bodyLength > INLINE_BODY_MAX) {
     return [Buffer.from(head, 'utf8'), frame.body, NUL];

@@ -71,8 +71,14 @@ export interface ConnectionOptions extends DecoderLimits {
   autoReconnect?: boolean;
   /** Encoding of string bodies. @default 'utf8' */
   encoding?: BufferEncoding;
-  /** Add `content-length` to every frame with a body, as stomp.py does. @default true */
-  autoContentLength?: boolean;
+  /**
+   * Which bodies get a `content-length`: `true` every one, as stomp.py does; `'binary'` bodies given
+   * as bytes (a Buffer or Uint8Array) but not those given as strings, which JMS brokers (ActiveMQ,
+   * Artemis) then deliver to Java consumers as a `TextMessage` instead of a `BytesMessage`; `false`
+   * none. A body containing NUL always gets one, since a reader would otherwise end the frame there.
+   * @default true
+   */
+  autoContentLength?: boolean | 'binary';
   /** Bytes allowed to wait for the socket before `send()` rejects instead of queueing more. @default 16 MiB */
   maxWriteBufferBytes?: number;
   /** Source of randomness for the reconnect jitter; replace it in tests. @default Math.random */
