@@ -339,6 +339,8 @@ export class StompConnection {
           if (error instanceof StompAuthenticationError && !this.hadSession) throw error;
           lastError = error as Error;
           failures += 1;
+          const attemptsLeft = i < endpoints.length - 1 || max === RECONNECT_FOREVER || failures < max;
+          if (attemptsLeft) this.emit('onConnectAttemptFailed', asStompError(error));
         }
       }
       if (max !== RECONNECT_FOREVER && failures >= max) break;
@@ -693,7 +695,8 @@ export class StompConnection {
       receiptId = receipt === true ? this.nextId('rcpt') : receipt;
       // One waiter per id: a second would take the RECEIPT, and the first would time out though it came.
       if (this.receipts.has(receiptId)) throw new StompUsageError(`cannot send ${frame.command}: receipt ${receiptId} is already awaited`, StompErrorCode.InvalidState);
-      frame = new Frame(frame.command, [...frame.entries, ['receipt', receiptId]], frame.body);
+      // A body given as text stays text: autoContentLength 'binary' writes it without content-length.
+      frame = new Frame(frame.command, [...frame.entries, ['receipt', receiptId]], frame.unencodedText ?? frame.body);
     }
     const flowing = this.writeFrame(frame);
     if (receiptId !== undefined) return this.awaitReceipt(receiptId, frame.command);
@@ -920,4 +923,9 @@ function sameSubscription(a: Subscription, b: Subscription): boolean {
 
 function reportListenerError(event: string, error: unknown): void {
   process.emitWarning(`nestjs-stomp: listener ${event} threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, 'StompListenerWarning');
+}
+
+/** `error` as a StompError: an attempt's own failures are; anything else is wrapped as a connection error. */
+function asStompError(error: unknown): StompError {
+  return error instanceof StompError ? error : new StompConnectionError(String(error), StompErrorCode.Connection, { cause: error });
 }

@@ -36,6 +36,12 @@ export interface ConnectionListener {
    * or automatic reconnection giving up.
    */
   onConnectionError?(error: StompError): void;
+  /**
+   * Not in stomp.py: one attempt to connect failed (the socket, the CONNECTED wait, or an ERROR
+   * answering CONNECT) and another follows, to the next host or after the backoff sleep. When the
+   * attempts run out, `connect()` rejects instead (or, for a reconnect, `onConnectionError` reports it).
+   */
+  onConnectAttemptFailed?(error: StompError): void;
 }
 
 /** The callback names of {@link ConnectionListener}. */

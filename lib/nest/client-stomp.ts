@@ -3,7 +3,6 @@ import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { distinctUntilChanged, Observable } from 'rxjs';
 import {
-  RECONNECT_FOREVER,
   brokerProduct,
   StompConnection,
   StompConnectionError,
@@ -16,6 +15,7 @@ import {
 } from '../engine';
 import { CORRELATION_ID_HEADER, DEFAULT_RECONNECT_WAIT, DEFAULT_REQUEST_TIMEOUT, REPLY_TO_HEADER } from './constants';
 import { frameTraceListener } from './frame-trace.listener';
+import { createNestConnection } from './nest-connection';
 import { decodePayload, encodePayload } from './payload';
 import { replyPacket } from './reply';
 import { StompEventBridge } from './stomp-event-bridge';
@@ -74,6 +74,7 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   private sequence = 0;
   private readonly events = new StompEventBridge(this._status$);
   private readonly replyTo: string;
+  private readonly logger = new Logger(ClientStomp.name);
 
   constructor(protected readonly options: ClientStompOptions = {}) {
     super();
@@ -105,14 +106,14 @@ export class ClientStomp extends ClientProxy<StompEvents> {
   }
 
   private async open(): Promise<StompConnection> {
-    const connection = new StompConnection({ reconnectAttemptsMax: RECONNECT_FOREVER, ...this.options });
+    const connection = createNestConnection(this.options, this.logger);
     this.opening = connection;
     connection.setListener('nest-events', this.events.listener);
     connection.setListener('nest-client', {
       onMessage: (frame) => this.handleReply(frame),
       onDisconnected: () => this.failPending(new StompConnectionError('connection lost before the reply arrived', StompErrorCode.NotConnected)),
     });
-    if (this.options.traceFrames) connection.setListener('nest-trace', frameTraceListener(new Logger(ClientStomp.name)));
+    if (this.options.traceFrames) connection.setListener('nest-trace', frameTraceListener(this.logger));
     try {
       await connection.connect();
       if (this.subscribesReplyTo(connection)) await connection.subscribe(this.replyTo, 'nest-replies', 'auto', undefined, { receipt: true });

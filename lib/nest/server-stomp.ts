@@ -2,7 +2,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom, type Subscription } from 'rxjs';
 import {
-  RECONNECT_FOREVER,
   StompConnection,
   StompErrorCode,
   StompUsageError,
@@ -20,6 +19,7 @@ import {
   STOMP_TRANSPORT,
 } from './constants';
 import { frameTraceListener, type TraceLogger } from './frame-trace.listener';
+import { createNestConnection } from './nest-connection';
 import { decodePayload, encodePayload, type EncodedPayload } from './payload';
 import type { ReplyStatus } from './reply';
 import { MessageState, StompContext } from './stomp.context';
@@ -134,7 +134,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
 
   /** Creates the engine connection; override to customise it. */
   protected createConnection(): StompConnection {
-    const connection = new StompConnection({ reconnectAttemptsMax: RECONNECT_FOREVER, ...this.options });
+    const connection = createNestConnection(this.options, this.logger);
     connection.setListener('nest-events', this.events.listener);
     connection.setListener('nest-server', {
       onMessage: (frame) => this.handleMessage(frame),

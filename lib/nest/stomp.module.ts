@@ -1,6 +1,7 @@
-import { Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { RECONNECT_FOREVER, StompConnection, type ConnectionOptions } from '../engine';
+import { StompConnection, type ConnectionOptions } from '../engine';
+import { createNestConnection } from './nest-connection';
 import {
   STOMP_MODULE_ASYNC_OPTIONS_TYPE,
   STOMP_MODULE_OPTIONS,
@@ -14,8 +15,9 @@ const CONNECTION_NAME = 'nestjs-stomp:connection-name';
 /**
  * Provides a {@link StompConnection}, connected while the module initialises and disconnected on
  * application shutdown, injected with `@InjectStompConnection(name?)`. As with the Nest transports,
- * `reconnectAttemptsMax` defaults to {@link RECONNECT_FOREVER}: the start-up waits for the broker,
- * and the connection outlives any outage. A `useClass` / `useExisting` provider of `forRootAsync`
+ * `reconnectAttemptsMax` defaults to `RECONNECT_FOREVER` (the start-up waits for the broker, logging
+ * each failed attempt, and the connection outlives any outage) and `autoContentLength` to `'binary'`
+ * (text bodies without `content-length`: a JMS `TextMessage`). A `useClass` / `useExisting` provider of `forRootAsync`
  * implements `createStompOptions()`, returning the connection options (or a Promise of them).
  * @example
  * StompModule.forRoot({ hosts: [['127.0.0.1', 61613]], login: 'guest', passcode: 'guest' })
@@ -42,8 +44,7 @@ export class StompModule extends StompConfigurableModule implements OnApplicatio
       inject: [STOMP_MODULE_OPTIONS],
       useFactory: async (options: ConnectionOptions & { name?: string; isGlobal?: boolean }): Promise<StompConnection> => {
         const { name: _name, isGlobal: _global, ...connectionOptions } = options;
-        // The engine's default (3 attempts) would leave the app with a dead connection for good after an outage of a second.
-        const conn = new StompConnection({ reconnectAttemptsMax: RECONNECT_FOREVER, ...connectionOptions });
+        const conn = createNestConnection(connectionOptions, new Logger(StompModule.name));
         await conn.connect();
         return conn;
       },
