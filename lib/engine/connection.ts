@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import { reconnectDelay } from './backoff';
 import { isUtf8Encoding } from './buffer-text';
 import { FrameDecoder } from './decoder';
-import { encodeFrame } from './encoder';
+import { brokerProduct } from './broker-product';
+import { encodeFrame, type EncodeOptions } from './encoder';
 import { formatEndpoint, type Endpoint } from './endpoints';
 import {
   StompAuthenticationError,
@@ -112,6 +113,8 @@ const SHORT_SESSION_MS = 1000;
 export class StompConnection {
   /** The options in force, defaults applied. */
   readonly options: ResolvedOptions;
+  /** How frames are encoded for the broker of this session (ActiveMQ Classic wants Java's text). */
+  private encodeOptions: EncodeOptions;
   private readonly listeners = new Map<string, ConnectionListener>();
   /** The listeners as an array, replaced (never mutated) on change: emitting copies nothing per frame. */
   private listenerList: readonly ConnectionListener[] = [];
@@ -167,6 +170,7 @@ export class StompConnection {
 
   constructor(options: ConnectionOptions = {}) {
     this.options = resolveOptions(options);
+    this.encodeOptions = this.options;
     this.decoder = new FrameDecoder(
       {
         onFrame: (frame) => this.onFrame(frame),
@@ -569,6 +573,7 @@ export class StompConnection {
     this.connectedWaiter = null;
     this.negotiated = version;
     this.connectedFrame = frame;
+    this.encodeOptions = brokerProduct(frame) === 'activemq' ? { ...this.options, textAsModifiedUtf8: true } : this.options;
     this.hadSession = true;
     this.connectedAt = performance.now();
     this.decoder.setVersion(version);
@@ -665,7 +670,7 @@ export class StompConnection {
 
   /** Encodes and writes a frame on the current socket; throws if it cannot be encoded. */
   private writeFrame(frame: Frame): boolean {
-    return this.writeChunks(frame, encodeFrame(frame, this.negotiated ?? this.options.version, this.options));
+    return this.writeChunks(frame, encodeFrame(frame, this.negotiated ?? this.options.version, this.encodeOptions));
   }
 
   private writeChunks(frame: Frame, chunks: Buffer[]): boolean {

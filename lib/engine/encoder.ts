@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
-import type { Frame, HeaderEntry } from './frame';
+import { modifiedUtf8Bytes } from './buffer-text';
+import { Frame, type HeaderEntry } from './frame';
 import { headerCodec, type StompVersion } from './versions';
 
 /** Options of {@link encodeFrame}. */
@@ -11,6 +12,13 @@ export interface EncodeOptions {
    * @default true
    */
   autoContentLength?: boolean | 'binary';
+  /**
+   * Writes a text body that goes without content-length in Java's modified UTF-8 (a character past
+   * U+FFFF as its two surrogates, 3 bytes each): ActiveMQ Classic hands such a body to JMS `getText()`
+   * as it is, and that refuses UTF-8's 4-byte form. The connection sets it on ActiveMQ Classic.
+   * @internal
+   */
+  textAsModifiedUtf8?: boolean;
 }
 
 /**
@@ -20,6 +28,7 @@ export interface EncodeOptions {
  */
 export const INLINE_BODY_MAX = 3 * 1024;
 const NUL = Buffer.from([0]);
+const HIGH_SURROGATE = /[\uD800-\uDBFF]/;
 
 /**
  * Encodes `frame` for `version` as buffers to write in order; a large body is not copied.
@@ -37,6 +46,10 @@ export function encodeFrame(frame: Frame, version: StompVersion, options: Encode
   const auto = options.autoContentLength ?? true;
   const withLength =
     bodyLength > 0 && (auto === true || (auto === 'binary' && given === undefined) || frame.header('content-length') !== undefined || holdsNul(frame, text));
+  // Not ASCII (more bytes than characters) and past U+FFFF: the rare case, re-encoded as bytes.
+  if (!withLength && options.textAsModifiedUtf8 === true && given !== undefined && bodyLength !== given.length && HIGH_SURROGATE.test(given)) {
+    return encodeFrame(new Frame(frame.command, frame.entries, modifiedUtf8Bytes(given)), version, { autoContentLength: false });
+  }
   const head = buildHead(frame.command, frame.entries, version, withLength ? bodyLength : -1);
   if (bodyLength > INLINE_BODY_MAX) {
     return [Buffer.from(head, 'utf8'), frame.body, NUL];

@@ -1,6 +1,6 @@
-import { Buffer } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { inspect } from 'node:util';
-import { asciiText, isUtf8Encoding } from './buffer-text';
+import { asciiText, isUtf8Encoding, modifiedUtf8Text } from './buffer-text';
 
 /** A header as it stands on the wire: name and value, unescaped. */
 export type HeaderEntry = readonly [name: string, value: string];
@@ -113,8 +113,13 @@ export class Frame {
     const body = this.body;
     // A long ASCII body (JSON, XML, most text) reads the same as UTF-8 and as Latin-1, and the ASCII
     // path is faster (10 KB: 1.7 µs against 2.9–6.2; below ~1 KB they are even).
-    const ascii = body.length >= ASCII_TEXT_MIN && isUtf8Encoding(encoding) ? asciiText(body, 0, body.length) : undefined;
-    return ascii ?? body.toString(encoding);
+    const utf8 = isUtf8Encoding(encoding);
+    const ascii = body.length >= ASCII_TEXT_MIN && utf8 ? asciiText(body, 0, body.length) : undefined;
+    if (ascii !== undefined) return ascii;
+    const text = body.toString(encoding);
+    // Bytes that are not UTF-8 read as U+FFFD; ActiveMQ Classic sends a JMS TextMessage's text in
+    // Java's modified UTF-8 (an emoji as two 3-byte surrogates), which is not UTF-8 but says something.
+    return utf8 && text.includes('\uFFFD') && !isUtf8(body) ? (modifiedUtf8Text(body) ?? text) : text;
   }
 
   /** A short description for logs: command and headers, never the body or a passcode. */

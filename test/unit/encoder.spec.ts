@@ -201,3 +201,17 @@ describe('encodeFrame after a refused frame', () => {
     expect(text([['destination', '/queue/a'], ['x-flag', 'true']])).toBe('SEND\ndestination:/queue/a\nx-flag:true\n\n\0');
   });
 });
+
+describe('encodeFrame for ActiveMQ Classic (textAsModifiedUtf8)', () => {
+  const options: EncodeOptions = { autoContentLength: 'binary', textAsModifiedUtf8: true };
+
+  it("writes a text body past U+FFFF without content-length as Java's modified UTF-8, which JMS getText() reads", () => {
+    expect(wire(new Frame('SEND', [['destination', '/q']], 'é🍣'), options)).toBe(`SEND\ndestination:/q\n\n${Buffer.from('c3a9eda0bcedbda3', 'hex').toString('latin1')}\0`);
+  });
+
+  it('leaves other bodies as they are: BMP text, bytes, text with a content-length', () => {
+    expect(wire(new Frame('SEND', [], 'é水'), options)).toBe(`SEND\n\n${Buffer.from('é水').toString('latin1')}\0`);
+    expect(wire(new Frame('SEND', [], Buffer.from('🍣')), options)).toBe(`SEND\ncontent-length:4\n\n${Buffer.from('🍣').toString('latin1')}\0`);
+    expect(wire(new Frame('SEND', [], '🍣'), { ...options, autoContentLength: true })).toBe(`SEND\ncontent-length:4\n\n${Buffer.from('🍣').toString('latin1')}\0`);
+  });
+});

@@ -48,3 +48,21 @@ describe('asciiText', () => {
     expect(asciiText(view, 1, 4)).toBe('lai');
   });
 });
+
+describe("Frame.text of Java's modified UTF-8 (ActiveMQ Classic's JMS TextMessage)", () => {
+  // 🍣 as two 3-byte surrogates (ActiveMQ's bytes for a JMS TextMessage "🍣é"), then NUL as C0 80.
+  const javaBytes = Buffer.from('eda0bcedbda3c3a9c08078', 'hex');
+
+  it('reads surrogate pairs and C0 80 as the characters Java meant', () => {
+    expect(new Frame('MESSAGE', [], javaBytes).text()).toBe('🍣é\0x');
+  });
+
+  it('leaves bytes that are neither UTF-8 nor modified UTF-8 as U+FFFD, and a real U+FFFD alone', () => {
+    expect(new Frame('MESSAGE', [], Buffer.from([0x61, 0xff, 0x62])).text()).toBe('a\uFFFDb');
+    expect(new Frame('MESSAGE', [], Buffer.from('a\uFFFD😀')).text()).toBe('a\uFFFD😀');
+  });
+
+  it('is not applied to other encodings', () => {
+    expect(new Frame('MESSAGE', [], javaBytes).text('latin1')).toBe(javaBytes.toString('latin1'));
+  });
+});
