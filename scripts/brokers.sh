@@ -4,6 +4,7 @@
 #                   STOMP over TLS 127.0.0.1:61612 (throw-away CA in /etc/rabbitmq/nestjs-stomp-tls;
 #                   client certificates verified when presented)
 #   ActiveMQ 5.17   STOMP 127.0.0.1:61614  any login (no auth plugin); OpenWire 127.0.0.1:61616
+#                   (the JMS interop tests' Java peer; a JDK is installed to compile it)
 #
 #   scripts/brokers.sh [up]                      ensure both are up (idempotent; fast when they are)
 #   scripts/brokers.sh restart rabbitmq|activemq kill -9 the broker, start it, wait for STOMP
@@ -130,6 +131,8 @@ ensure_packages() {
   for p in rabbitmq-server activemq python3-stomp; do
     [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || missing+=("$p")
   done
+  # javac builds the JMS interop tests' Java peer against the client jars activemq brings.
+  command -v javac >/dev/null || missing+=(default-jdk-headless)
   (( ${#missing[@]} )) || return 0
   log "installing ${missing[*]} (apt)"
   local aptlog=/var/log/nestjs-stomp-brokers-apt.log
