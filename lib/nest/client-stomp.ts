@@ -16,11 +16,11 @@ import {
 import { CORRELATION_ID_HEADER, DEFAULT_RECONNECT_WAIT, DEFAULT_REQUEST_TIMEOUT, REPLY_TO_HEADER } from './constants';
 import { frameTraceListener } from './frame-trace.listener';
 import { createNestConnection } from './nest-connection';
-import { decodePayload, encodePayload } from './payload';
+import { decodePayload } from './payload';
 import { replyPacket } from './reply';
 import { StompEventBridge } from './stomp-event-bridge';
 import type { StompEvents, StompStatus } from './stomp.events';
-import { StompRecord } from './stomp.record-builder';
+import { encodeMessage } from './stomp.record-builder';
 
 /** Options of {@link ClientStomp}: every engine option, plus the client's. */
 export interface ClientStompOptions extends ConnectionOptions {
@@ -226,13 +226,11 @@ export class ClientStomp extends ClientProxy<StompEvents> {
       if (typeof packet.pattern !== 'string' || destination.length === 0) {
         throw new StompUsageError(`STOMP patterns are destinations such as '/queue/orders'; got ${JSON.stringify(packet.pattern)}`);
       }
-      const serialized = (this.serializer as Required<ClientStompOptions>['serializer']).serialize(packet.data);
-      const record = serialized instanceof StompRecord ? serialized : undefined;
-      const payload = encodePayload(record === undefined ? serialized : record.data, record?.options.contentType);
-      body = payload.body;
+      const message = encodeMessage((this.serializer as Required<ClientStompOptions>['serializer']).serialize(packet.data));
+      body = message.body;
       // Nest 12's dispatch hook (tracing) attaches metadata to the packet: on STOMP it travels as headers.
       const metadata = (packet as { metadata?: Record<string, string> }).metadata;
-      options = { contentType: payload.contentType, headers: metadata === undefined && record === undefined ? headers : { ...metadata, ...record?.toHeaders(), ...headers }, receipt };
+      options = { contentType: message.contentType, headers: metadata === undefined && message.headers === undefined ? headers : { ...metadata, ...message.headers, ...headers }, receipt };
     } catch (error) {
       return Promise.reject(error);
     }

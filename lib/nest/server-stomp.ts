@@ -20,7 +20,8 @@ import {
 } from './constants';
 import { frameTraceListener, type TraceLogger } from './frame-trace.listener';
 import { createNestConnection } from './nest-connection';
-import { decodePayload, encodePayload, type EncodedPayload } from './payload';
+import { decodePayload } from './payload';
+import { encodeMessage, type EncodedMessage } from './stomp.record-builder';
 import type { ReplyStatus } from './reply';
 import { MessageState, StompContext } from './stomp.context';
 import { StompEventBridge } from './stomp-event-bridge';
@@ -295,17 +296,19 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
         this.logger.debug?.(`no reply-to on ${request.header('destination')}: ${status} reply dropped`);
         return;
       }
-      let payload: EncodedPayload | undefined;
+      let payload: EncodedMessage | undefined;
       try {
-        payload = status === 'complete' ? undefined : encodePayload(status === 'error' ? value : (this.serializer as Required<ServerStompOptions>['serializer']).serialize(value));
+        // A StompRecord answer brings its headers and content type, as an RmqRecord does on Nest's RMQ.
+        payload = status === 'complete' ? undefined : encodeMessage(status === 'error' ? value : (this.serializer as Required<ServerStompOptions>['serializer']).serialize(value));
       } catch (error) {
         this.logger.error(`answer to ${request.header('destination')} cannot be sent: ${describe(error)}`);
         status = 'error';
-        payload = encodePayload(errorBody(error));
+        payload = encodeMessage(errorBody(error));
       }
       // A reply without the header is final (as from any plain STOMP responder): the usual single
       // answer carries none, which also spares ActiveMQ a JMS property per reply.
-      const headers: Record<string, string> = status === 'final' ? {} : { [REPLY_STATUS_HEADER]: status };
+      const headers: Record<string, string> = { ...payload?.headers };
+      if (status !== 'final') headers[REPLY_STATUS_HEADER] = status;
       if (correlationId !== undefined) headers[CORRELATION_ID_HEADER] = correlationId;
       await connection.send(replyTo, payload?.body ?? '', { contentType: payload?.contentType, headers });
     };

@@ -8,8 +8,7 @@ import {
   type HeadersInit,
   type StompConnection,
 } from '../engine';
-import { encodePayload } from './payload';
-import { StompRecord } from './stomp.record-builder';
+import { encodeMessage, StompRecord } from './stomp.record-builder';
 
 /** How a message was settled, if it was; `left` means deliberately left unacknowledged. */
 export type Settlement = 'ack' | 'nack' | 'left' | null;
@@ -114,9 +113,8 @@ export class StompContext extends BaseRpcContext<StompContextArgs> {
    */
   send(destination: string, body: unknown, headers?: HeadersInit): Promise<void> {
     try {
-      const message = withHeaders(body, headers);
-      const payload = encodePayload(message.data, message.options.contentType);
-      return this.getConnection().send(destination, payload.body, { contentType: payload.contentType, headers: message.toHeaders(), transaction: this.getTransaction() });
+      const message = encodeMessage(withHeaders(body, headers));
+      return this.getConnection().send(destination, message.body, { contentType: message.contentType, headers: message.headers, transaction: this.getTransaction() });
     } catch (error) {
       return Promise.reject(error);
     }

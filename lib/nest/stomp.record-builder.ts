@@ -1,4 +1,5 @@
 import { StompUsageError } from '../engine';
+import { encodePayload, type EncodedPayload } from './payload';
 
 /** Per-message STOMP settings carried by a {@link StompRecord}. */
 export interface StompRecordOptions {
@@ -45,6 +46,22 @@ export class StompRecord<TData = unknown> {
       ...headers,
     };
   }
+}
+
+/** A message's body, content type and the headers of its record, if any. */
+export interface EncodedMessage extends EncodedPayload {
+  headers: Record<string, string> | undefined;
+}
+
+/**
+ * Encodes what a handler or a client hands over: a {@link StompRecord} as its data with its content
+ * type and headers, anything else as {@link encodePayload} does, with no headers.
+ * @throws {StompUsageError} when the data cannot be serialized.
+ * @internal
+ */
+export function encodeMessage(value: unknown): EncodedMessage {
+  if (!(value instanceof StompRecord)) return { ...encodePayload(value), headers: undefined };
+  return { ...encodePayload(value.data, value.options.contentType), headers: value.toHeaders() };
 }
 
 /** The options with a `content-type` header moved to `contentType`; refuses the transport's headers. */

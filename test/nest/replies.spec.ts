@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { firstValueFrom, interval, lastValueFrom, map, Observable, take, toArray, type Subscriber } from 'rxjs';
-import { StompContext, StompTransactional } from '../../lib';
+import { StompContext, StompRecord, StompRecordBuilder, StompTransactional } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { closeAll, remainingOn, session } from '../support/session';
 import { Inbox, uniqueName } from '../support/wait';
@@ -36,6 +36,27 @@ describe.each(BROKERS)('replies on $name', (broker) => {
     expect(calls).toEqual(['nothing', 'answer']);
     await app.close();
     expect(await remainingOn(broker, rpc)).toEqual([]);
+  });
+
+  it('a StompRecord answer is sent as its data, with its headers and content type', async () => {
+    const rpc = `/queue/${uniqueName('record-rpc')}`;
+    const replies = `/queue/${uniqueName('record-replies')}`;
+    @Controller()
+    class Reports {
+      @MessagePattern(rpc)
+      handle(): StompRecord<string> {
+        return new StompRecordBuilder('sku,qty\nA-1,2').setContentType('text/csv').setHeaders({ 'x-report': 'stock' }).build();
+      }
+    }
+    await startServer(broker, [Reports]);
+    const requester = await session(broker, '1.2');
+    await requester.conn.subscribe(replies, 'r-1', 'auto', undefined, { receipt: true });
+    await requester.conn.send(rpc, '{}', { contentType: 'application/json', headers: { 'reply-to': replies, 'correlation-id': 'rec-1' } });
+    const reply = await requester.inbox('r-1').next();
+    expect(reply.text()).toBe('sku,qty\nA-1,2');
+    expect(reply.headers).toMatchObject({ 'content-type': 'text/csv', 'x-report': 'stock', 'correlation-id': 'rec-1' });
+    const { client } = await startClient(broker, { requestTimeout: 5_000 });
+    expect(await firstValueFrom(client.send(rpc, {}))).toBe('sku,qty\nA-1,2');
   });
 
   it('an answer that cannot be encoded reaches the requester as an error, once', async () => {
