@@ -762,7 +762,8 @@ export class StompConnection {
   // ---------------------------------------------------------------- STOMP operations
 
   /**
-   * Sends a message (SEND frame). A string body is encoded with the `encoding` option.
+   * Sends a message (SEND frame). A string body is encoded with the `encoding` option. The
+   * destination, `contentType` and `transaction` win over headers of the same names in `headers`.
    * @throws {StompUsageError} for an empty destination or a header the version cannot carry.
    * @throws {StompConnectionError} when not connected.
    */
@@ -775,7 +776,12 @@ export class StompConnection {
       if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
       // UTF-8 text goes into the frame as text: the encoder writes it without a Buffer of its own.
       const payload = typeof body === 'string' && !isUtf8Encoding(this.options.encoding) ? Buffer.from(body, this.options.encoding) : body;
-      return new Frame('SEND', appendHeaders(headers, options.headers), payload);
+      const own = headers.length;
+      appendHeaders(headers, options.headers);
+      // As in stomp.py, what send() sets itself wins over a copy in `headers`: brokers read the
+      // first of a repeated header, so the copy would only travel along, unread.
+      if (headers.length > own) dropShadowed(headers, own);
+      return new Frame('SEND', headers, payload);
     }, options.receipt);
   }
 
@@ -933,4 +939,16 @@ function reportListenerError(event: string, error: unknown): void {
 /** `error` as a StompError: an attempt's own failures are; anything else is wrapped as a connection error. */
 function asStompError(error: unknown): StompError {
   return error instanceof StompError ? error : new StompConnectionError(String(error), StompErrorCode.Connection, { cause: error });
+}
+
+/** Removes the entries from `own` on whose name one of the first `own` entries already has. */
+function dropShadowed(entries: HeaderEntry[], own: number): void {
+  let kept = own;
+  for (let i = own; i < entries.length; i++) {
+    const name = entries[i][0];
+    let shadowed = false;
+    for (let j = 0; j < own; j++) shadowed ||= entries[j][0] === name;
+    if (!shadowed) entries[kept++] = entries[i];
+  }
+  entries.length = kept;
 }

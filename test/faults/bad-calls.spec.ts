@@ -55,6 +55,25 @@ describe.each(BROKERS)('bad calls on $name', (broker) => {
     await stillUsable(s);
   });
 
+  it("writes send()'s own headers once: its destination and content type win over copies in headers", async () => {
+    const s = await session(broker, '1.2');
+    const queue = `/queue/${uniqueName('own-headers')}`;
+    const id = uniqueName('sub');
+    await s.conn.subscribe(queue, id, 'auto', undefined, { receipt: true });
+    const sent: Frame[] = [];
+    s.conn.setListener('sent', { onSend: (frame) => sent.push(frame) });
+    await s.conn.send(queue, 'a,b', { contentType: 'text/csv', headers: { destination: '/queue/elsewhere', 'content-type': 'text/plain', 'x-kept': '1' }, receipt: true });
+    expect(sent[0].entries.filter(([name]) => name !== 'receipt')).toEqual([
+      ['destination', queue],
+      ['content-type', 'text/csv'],
+      ['x-kept', '1'],
+    ]);
+    // Without the option, the header is the content type.
+    await s.conn.send(queue, 'c', { headers: { 'content-type': 'text/plain' } });
+    expect(sent[1].header('content-type')).toBe('text/plain');
+    expect((await s.inbox(id).next()).header('content-type')).toBe('text/csv');
+  });
+
   it('refuses a header value with LF on STOMP 1.0, and a header name with a colon', async () => {
     const s = await session(broker, '1.0');
     for (const headers of [{ 'x-a': 'line\nbreak' }, { 'x:a': 'v' }]) {
