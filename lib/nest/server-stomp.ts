@@ -206,7 +206,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     // A request's failure goes back to its requester, which settles the message: see reply().
     state.errorsAnswered = !handler.isEventHandler && frame.header(REPLY_TO_HEADER) !== undefined;
     // The connection of this delivery: close() may drop this.connection while the handler still runs.
-    const context = new StompContext([frame, this.connection!, state]);
+    const context = new StompContext([frame, this.connection!, state, destination]);
     if (!this.processingHooked) return this.handle(context, destination, handler);
     return this.withHooks(context, () => this.handle(context, destination, handler));
   }

@@ -21,8 +21,8 @@ export class MessageState {
   errorsAnswered = false;
 }
 
-/** What a {@link StompContext} holds: the MESSAGE, its connection and its settlement state. */
-export type StompContextArgs = [frame: Frame, connection: StompConnection, state: MessageState];
+/** What a {@link StompContext} holds: the MESSAGE, its connection, its settlement state and the handler's pattern. */
+export type StompContextArgs = [frame: Frame, connection: StompConnection, state: MessageState, pattern: string];
 
 /**
  * The `@Ctx()` of a STOMP handler: the MESSAGE frame, its connection, and ack/nack with the headers
@@ -51,6 +51,14 @@ export class StompContext extends BaseRpcContext<StompContextArgs> {
    */
   getMetadata(): Readonly<Record<string, string>> {
     return this.getHeaders();
+  }
+
+  /**
+   * The handler's pattern: the destination it subscribed to, wildcards included, as Nest's
+   * `RmqContext.getPattern()` gives the pattern that matched.
+   */
+  getPattern(): string {
+    return this.args[3];
   }
 
   /** The destination the message was sent to (concrete, also for wildcard subscriptions). */

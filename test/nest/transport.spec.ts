@@ -264,13 +264,15 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect((await remainingOn(broker, queue)).sort()).toEqual(['1', '2']);
   });
 
-  it('routes a wildcard topic subscription by subscription id, with the concrete destination in the context', async () => {
+  it('routes a wildcard topic subscription by subscription id, with the concrete destination and the pattern in the context', async () => {
     const base = uniqueName('orders').replace(/-/g, '_');
     const seen = new Inbox<Seen>();
+    const patterns: string[] = [];
     @Controller()
     class Wildcard {
       @EventPattern<string>(`/topic/${base}.*`, { ack: 'auto' })
       handle(@Payload() data: unknown, @Ctx() ctx: StompContext): void {
+        patterns.push(ctx.getPattern());
         seen.push(seenOf(data, ctx));
       }
     }
@@ -281,6 +283,7 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     const got = await seen.take(2);
     expect(got.map((s) => s.data)).toEqual([{ n: 1 }, { n: 2 }]);
     expect(got.map((s) => s.destination)).toEqual([`/topic/${base}.created`, `/topic/${base}.paid`]);
+    expect(patterns).toEqual([`/topic/${base}.*`, `/topic/${base}.*`]);
     expect(new Set(got.map((s) => s.subscription)).size).toBe(1);
   });
 
