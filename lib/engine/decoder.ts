@@ -321,6 +321,11 @@ export class FrameDecoder {
     if (!COMMANDS.has(command)) {
       throw new StompFrameError(`unknown command ${JSON.stringify(command.slice(0, 40))}`);
     }
+    // A NUL ends a frame: one in a header section is a frame that lost its blank line and would
+    // swallow the next frame into a header value (a single memchr over the section).
+    if (text.indexOf('\0', commandEnd) >= 0) {
+      throw new StompFrameError(`NUL in the header section of a ${command} frame (its blank line missing?)`);
+    }
     const codec = headerCodec(this.version, command);
     const first = commandEnd + 1;
     const regular = linesWalked || walkHeaderLines(text, first, text.length, this.maxHeaders) >= 0;

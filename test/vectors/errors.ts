@@ -39,6 +39,16 @@ export const ERROR_VECTORS: ErrorVector[] = [
   { name: 'header line without a colon', versions: ALL, bytes: bytes('SEND\ndestination\n\n\0'), code: MALFORMED, message: /without ':'/ },
   { name: 'colon only on a later line', versions: ALL, bytes: bytes('SEND\nfoo\nbar:baz\n\n\0'), code: MALFORMED, message: /without ':'/ },
   { name: 'empty header name', versions: ALL, bytes: bytes('SEND\n:value\n\n\0'), code: MALFORMED, message: /empty header name/ },
+  {
+    // Taken whole, the MESSAGE would be a header value of the RECEIPT, lost without a word.
+    name: 'NUL in a header section: a frame without its blank line, and the next one',
+    versions: ALL,
+    bytes: bytes('RECEIPT\nreceipt-id:1\0MESSAGE\nsubscription:1\nmessage-id:2\n\nhello\0'),
+    code: MALFORMED,
+    message: /NUL in the header section of a RECEIPT frame/,
+  },
+  { name: 'NUL in a header name, with content-length', versions: ALL, bytes: bytes('MESSAGE\nfo\0o:v\ncontent-length:1\n\nx\0'), code: MALFORMED, message: /NUL in the header section/ },
+  { name: 'NUL in a CRLF header section', versions: ALL, bytes: bytes('MESSAGE\r\nfoo:a\0b\r\n\r\n\0'), code: MALFORMED, message: /NUL in the header section/ },
   contentLength('abc'),
   contentLength('-1'),
   contentLength('1e3'),
