@@ -269,7 +269,10 @@ async function raw(endpoint: Endpoint, { parse, batched }: { parse: boolean; bat
   };
   const encode = (destination: string, body: Buffer, headers?: Record<string, string>): Buffer => {
     const extra = headers ? Object.entries(headers).map(([k, v]) => `${k}:${v}\n`).join('') : '';
-    return Buffer.concat([Buffer.from(`SEND\ndestination:${destination}\n${extra}content-length:${body.length}\n\n`), body, Buffer.from([0])]);
+    // A JSON event goes as ClientStomp writes it: text without content-length (autoContentLength
+    // 'binary'), which ActiveMQ makes a TextMessage.
+    const length = headers?.['content-type'] === 'application/json' ? '' : `content-length:${body.length}\n`;
+    return Buffer.concat([Buffer.from(`SEND\ndestination:${destination}\n${extra}${length}\n`), body, Buffer.from([0])]);
   };
   // The throughput workloads send copies of one message: encoded once, as a single frame and as a 64 KB batch.
   const encoded = new Map<string, { frame: Buffer; batch: Buffer; perBatch: number }>();
