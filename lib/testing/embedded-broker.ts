@@ -30,7 +30,7 @@ export interface EmbeddedBrokerOptions {
   limits?: DecoderLimits;
   /** Bytes allowed to wait for a slow client's socket before deliveries to it pause. @default 16 MiB */
   maxWriteBufferBytes?: number;
-  /** Milliseconds a new connection has to send CONNECT before it is closed. @default 10000 */
+  /** Milliseconds (1 to 2^31 − 1, a Node timer's range) a new connection has to send CONNECT before it is closed. @default 10000 */
   connectTimeoutMs?: number;
 }
 
@@ -92,8 +92,7 @@ export class EmbeddedBroker {
    */
   static async start(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
     const settings = resolveSettings(options);
-    const port = options.port ?? 0;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StompUsageError(`option port must be a whole number 0–65535, got ${port}`);
+    const port = wholeOption('port', options.port ?? 0, 0, 65535);
     const host = options.host ?? '127.0.0.1';
     const server = createServer({ noDelay: true });
     await new Promise<void>((resolve, reject) => {
@@ -176,18 +175,29 @@ function resolveSettings(options: EmbeddedBrokerOptions): SessionSettings {
   if (hb !== undefined && !(hb.length === 2 && hb.every((n) => Number.isInteger(n) && n >= 0))) {
     throw new StompUsageError('option heartbeats must be [sx, sy], two whole numbers of milliseconds >= 0');
   }
+  const limits = options.limits ?? {};
   return {
     server: EmbeddedBroker.SERVER,
     users: options.users,
     heartbeats: hb,
     limits: {
-      maxHeaderBytes: options.limits?.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
-      maxHeaders: options.limits?.maxHeaders ?? DEFAULT_MAX_HEADERS,
-      maxBodyBytes: options.limits?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      maxHeaderBytes: wholeOption('limits.maxHeaderBytes', limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, 1),
+      maxHeaders: wholeOption('limits.maxHeaders', limits.maxHeaders ?? DEFAULT_MAX_HEADERS, 1),
+      maxBodyBytes: wholeOption('limits.maxBodyBytes', limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 0),
     },
-    maxWriteBufferBytes: options.maxWriteBufferBytes ?? 16 * 1024 * 1024,
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    maxWriteBufferBytes: wholeOption('maxWriteBufferBytes', options.maxWriteBufferBytes ?? 16 * 1024 * 1024, 0),
+    // A Node timer cannot wait longer; past it, Node fires after 1 ms.
+    connectTimeoutMs: wholeOption('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1, 2 ** 31 - 1),
   };
+}
+
+/**
+ * `value` of option `name`, checked to be a whole number from `min` to `max`.
+ * @throws {StompUsageError} otherwise.
+ */
+function wholeOption(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new StompUsageError(`option ${name} must be a whole number ${min}–${max}, got ${value}`);
+  return value;
 }
 
 /** The package version for the `server` header; lib/testing and dist/testing both sit two levels below package.json. */

@@ -32,6 +32,19 @@ describe('EmbeddedBroker: lifecycle and CONNECT', () => {
     await expect(EmbeddedBroker.start({ heartbeats: [1, -1] })).rejects.toBeInstanceOf(StompUsageError);
   });
 
+  it.each([
+    ['connectTimeoutMs -5', { connectTimeoutMs: -5 }],
+    // Node clamps a timer past 2^31 - 1 ms to 1 ms: "never" would close every connection at once.
+    ['connectTimeoutMs Infinity', { connectTimeoutMs: Infinity }],
+    ['maxWriteBufferBytes NaN', { maxWriteBufferBytes: Number.NaN }],
+    ['limits.maxBodyBytes -1', { limits: { maxBodyBytes: -1 } }],
+    ['limits.maxHeaders 1.5', { limits: { maxHeaders: 1.5 } }],
+  ])('refuses option %s with StompUsageError, without listening', async (_, options) => {
+    const started = EmbeddedBroker.start(options);
+    await expect(started).rejects.toBeInstanceOf(StompUsageError);
+    await started.then((broker) => broker.stop(), () => undefined);
+  });
+
   it.each(['1.0', '1.1', '1.2'] as const)('negotiates STOMP %s, with server, session and heart-beat headers in CONNECTED', async (version) => {
     const broker = await startBroker();
     const s = await session(targetOf(broker), version, { heartbeats: [200, 300] });
