@@ -1,8 +1,8 @@
-import { StompConnection, StompTimeoutError, headerEntries, type ConnectionOptions, type Frame, type HeaderEntry, type HeadersInit } from '../engine';
+import { StompConnection, StompTimeoutError, StompUsageError, headerEntries, type ConnectionOptions, type Frame, type HeaderEntry, type HeadersInit } from '../engine';
 
 /** Options of {@link waitForMessage}. */
 export interface WaitForMessageOptions {
-  /** Milliseconds to wait, connecting included. @default 5000 */
+  /** Milliseconds to wait, connecting included: more than 0, at most 2^31 − 1 (a Node timer's range). @default 5000 */
   timeoutMs?: number;
   /** Extra SUBSCRIBE headers. */
   headers?: HeadersInit;
@@ -16,17 +16,22 @@ const PREFETCH_ONE: readonly HeaderEntry[] = [
 
 let waits = 0;
 
+/** The longest a Node timer waits: past it, it fires after 1 ms. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * Subscribes to `destination` and resolves with the first message that arrives, acknowledged and
  * with the subscription ended. Give it a connected {@link StompConnection} (left connected), or a
  * `stomp://` URL or connection options to connect just for this wait. On a queue it takes exactly
  * one message; the rest stay queued.
  * @throws {StompTimeoutError} when no message arrived within `timeoutMs`.
+ * @throws {StompUsageError} for a `timeoutMs` that is not more than 0 and at most 2^31 − 1.
  * @example
  * const invoice = await waitForMessage(broker.url, '/queue/invoices', { timeoutMs: 2000 });
  */
 export async function waitForMessage(connectionOrUrl: StompConnection | string | ConnectionOptions, destination: string, options: WaitForMessageOptions = {}): Promise<Frame> {
   const timeoutMs = options.timeoutMs ?? 5000;
+  if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) throw new StompUsageError(`option timeoutMs must be more than 0 and at most ${MAX_TIMEOUT_MS} ms, got ${timeoutMs}`);
   const own = !(connectionOrUrl instanceof StompConnection);
   const conn = own ? new StompConnection({ ...connectionOptionsOf(connectionOrUrl), timeout: timeoutMs / 1000, autoReconnect: false }) : connectionOrUrl;
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,9 @@
-import { StompTimeoutError } from '../../lib';
+import { StompTimeoutError, StompUsageError } from '../../lib';
 import { waitForMessage } from '../../lib/testing';
 import { FakePeer, closeClients, connectedClient } from '../support/fake-peer';
 import { within } from '../support/wait';
+import { closeAll, session } from '../support/session';
+import { cleanUp, startBroker, targetOf } from './harness';
 
 /** Far below the engine's default receipt timeout (10 s), which a late cleanup would wait out. */
 const DEADLINE_MS = 200;
@@ -33,5 +35,20 @@ describe('waitForMessage on a broker that never answers a receipt', () => {
     await socket.next('SUBSCRIBE');
     await expect(within(waiting, SLACK_MS, 'waitForMessage to give up')).rejects.toBeInstanceOf(StompTimeoutError);
     await within(socket.closed, SLACK_MS, 'the connection to close');
+  });
+});
+
+describe('waitForMessage options', () => {
+  afterEach(async () => {
+    await closeAll();
+    await cleanUp();
+  });
+
+  // Node fires a timer past 2^31 - 1 ms after 1 ms: a wait meant to be long ended at once as a timeout.
+  it.each([2 ** 31, Infinity, 0, -1, Number.NaN])('refuses timeoutMs %p with StompUsageError, on a connection it is given too', async (timeoutMs) => {
+    const broker = await startBroker();
+    await expect(waitForMessage(broker.url, '/queue/never', { timeoutMs })).rejects.toBeInstanceOf(StompUsageError);
+    const s = await session(targetOf(broker), '1.2');
+    await expect(waitForMessage(s.conn, '/queue/never', { timeoutMs })).rejects.toBeInstanceOf(StompUsageError);
   });
 });
