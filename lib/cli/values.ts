@@ -2,11 +2,15 @@ import type { AckMode, HeaderEntry, StompVersion } from '../engine';
 import { STOMP_VERSIONS } from '../engine';
 import { CliUsageError } from './errors';
 
-/** A whole number >= `min` given to option `--name`. */
-export function wholeNumber(name: string, text: string, min = 1): number {
+/** The longest a Node timer waits: past it, it fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A whole number >= `min` (and <= `max`, when given) given to option `--name`. */
+export function wholeNumber(name: string, text: string, min = 1, max?: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
-    throw new CliUsageError(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || (max !== undefined && value > max)) {
+    const range = max === undefined ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new CliUsageError(`--${name} must be a whole number ${range}, got ${JSON.stringify(text)}`);
   }
   return value;
 }

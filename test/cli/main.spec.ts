@@ -39,6 +39,8 @@ describe('nestjs-stomp main()', () => {
     [['rpc', '/q', 'b', '-H', 'receipt:mine', '--url', 'stomp://127.0.0.1:1'], 'header "receipt" is one rpc sets itself', 'rpc'],
     [['subscribe', '/q', '-H', 'ack:client', '--url', 'stomp://127.0.0.1:1'], 'header "ack" is one subscribe sets itself', 'subscribe'],
     [['subscribe', '/q', '-H', 'id:x', '--url', 'stomp://127.0.0.1:1'], 'header "id" is one subscribe sets itself', 'subscribe'],
+    // Node fires a longer timer after 1 ms: the wait would end at once as a timeout.
+    [['rpc', '/q', 'b', '--timeout-ms', '3000000000', '--url', 'stomp://127.0.0.1:1'], '--timeout-ms must be a whole number from 1 to 2147483647, got "3000000000"', 'rpc'],
   ])('%j: exit 2 and one line, %s', async (argv, message, command) => {
     const { code, stdout, stderr } = await runMain(argv);
     expect(stdout).toBe('');

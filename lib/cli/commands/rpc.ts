@@ -8,7 +8,7 @@ import { ExitCode } from '../errors';
 import { errorLine, formatBody } from '../format';
 import { bodyArgument } from '../io';
 import { withSession, type CliSession } from '../session';
-import { extraHeaders, wholeNumber } from '../values';
+import { extraHeaders, MAX_TIMER_MS, wholeNumber } from '../values';
 
 /** Headers the command writes itself; `-H` may not give them again. */
 const OWN_HEADERS: readonly string[] = ['destination', 'receipt'];
@@ -59,7 +59,7 @@ export const rpc: Command = {
       headers: userHeaders.filter(([name]) => name !== 'correlation-id' && name !== 'reply-to'),
       replyTo: optionValue(args, 'reply-to') ?? userHeaders.find(([name]) => name === 'reply-to')?.[1] ?? `/temp-queue/nestjs-stomp-cli-${randomUUID()}`,
       correlationId: userHeaders.find(([name]) => name === 'correlation-id')?.[1] ?? randomUUID(),
-      timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : wholeNumber('timeout-ms', timeout),
+      timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : wholeNumber('timeout-ms', timeout, 1, MAX_TIMER_MS),
     };
     const reply = await withSession(options, io, isVerbose(args), (session) => exchange(session, request));
     io.stdout.write(`${formatBody(reply.body, reply.header('content-type'))}\n`);
