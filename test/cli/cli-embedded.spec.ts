@@ -49,4 +49,20 @@ describe('nestjs-stomp on the embedded broker', () => {
     expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: 'yours\n', stderr: '' });
     expect(await remainingOn(target, replies)).toEqual(['someone else’s reply']);
   });
+
+  it('subscribe --count N takes N messages; of the rest, which stay queued, at most one was handed to it (redelivered)', async () => {
+    const broker = await startBroker();
+    const dest = `/queue/${uniqueName('cli-count')}`;
+    const s = await session(targetOf(broker), '1.2');
+    for (let i = 1; i <= 10; i++) await s.conn.send(dest, `m${i}`, { receipt: true });
+    const { code, stdout } = await new CliProcess(['subscribe', dest, '--count', '5'], { STOMP_URL: broker.url }).input().exited();
+    expect(code).toBe(0);
+    expect(stdout.match(/^m\d+$/gm)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+
+    await s.conn.subscribe(dest, 'rest', 'auto', undefined, { receipt: true });
+    const rest = await s.inbox('rest').take(5);
+    expect(rest.map((frame) => frame.text())).toEqual(['m6', 'm7', 'm8', 'm9', 'm10']);
+    // Acking each message as it was printed freed a prefetch slot each time, which the broker filled.
+    expect(rest.filter((frame) => frame.header('redelivered') === 'true').length).toBeLessThanOrEqual(1);
+  });
 });

@@ -34,8 +34,10 @@ export const subscribe: Command = {
     'Prints each MESSAGE as command, headers, a blank line and the body: JSON pretty-printed,\n' +
     'binary bodies as their length and first bytes in hex. In client modes each message is acked\n' +
     'once printed. With --count the default ack mode is client-individual with a broker prefetch of\n' +
-    'N, so messages beyond the N-th stay on the queue; with --ack auto the broker may already have\n' +
-    'handed over (and dropped) more. Ctrl-C unsubscribes, disconnects and exits 0.',
+    'N, and the N messages are acked together just before the UNSUBSCRIBE, so messages beyond the\n' +
+    'N-th stay on the queue (a broker may hand over a few in between: they go back, redelivered);\n' +
+    'with --ack auto the broker may already have handed over (and dropped) more. Ctrl-C\n' +
+    'unsubscribes, disconnects and exits 0.',
   async run({ args, io }) {
     const count = optionValue(args, 'count');
     const ack = optionValue(args, 'ack');
@@ -64,6 +66,9 @@ async function consume(session: CliSession, plan: Plan, io: CliIo): Promise<void
   };
   // The last message's print and ack: the ACK must leave before the UNSUBSCRIBE, after which brokers refuse it.
   let printed = Promise.resolve();
+  // With --count the prefetch is N: each ACK would free a slot that the broker fills with a message past
+  // the N-th (back to the queue at UNSUBSCRIBE, redelivered). So the ACKs wait, and leave just before it.
+  const held: Frame[] | undefined = plan.count !== undefined && plan.ack !== 'auto' ? [] : undefined;
   conn.setListener('subscribe', {
     onMessage(frame: Frame) {
       // Past the count, a message stays unacknowledged and goes back to the broker with UNSUBSCRIBE; so,
@@ -75,6 +80,7 @@ async function consume(session: CliSession, plan: Plan, io: CliIo): Promise<void
         io.stdout.write(`${formatFrame(frame)}\n\n`, (error) => {
           // Acked only once printed: a message the reader never got (it went away, EPIPE) stays with the broker.
           if (error) stop();
+          else if (held !== undefined) held.push(frame);
           else if (plan.ack !== 'auto') session.track(conn.ack(frame));
           resolve();
         });
@@ -91,6 +97,7 @@ async function consume(session: CliSession, plan: Plan, io: CliIo): Promise<void
     io.stderr.write(`subscribed to ${plan.destination} (ack ${plan.ack}${plan.count === undefined ? '' : `, exiting after ${plan.count}`})\n`);
     await done;
     await printed;
+    for (const frame of held ?? []) session.track(conn.ack(frame));
     await conn.unsubscribe(SUBSCRIPTION_ID, { receipt: true });
   } finally {
     restore();
