@@ -941,7 +941,7 @@ function asStompError(error: unknown): StompError {
   return error instanceof StompError ? error : new StompConnectionError(String(error), StompErrorCode.Connection, { cause: error });
 }
 
-/** Removes the entries from `own` on whose name one of the first `own` entries already has. */
+/** Drops the entries after the first `own` whose name one of those first `own` already has. */
 function dropShadowed(entries: HeaderEntry[], own: number): void {
   let kept = own;
   for (let i = own; i < entries.length; i++) {
