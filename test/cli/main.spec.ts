@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { main, COMMANDS } from '../../lib/cli/main';
 import type { CliIo } from '../../lib/cli/io';
 
@@ -27,7 +28,7 @@ describe('nestjs-stomp main()', () => {
     [['send', '/q', 'body', 'more'], 'send takes DEST BODY, got an extra "more"', 'send'],
     [['rpc', '/q'], 'rpc needs BODY', 'rpc'],
     [['subscribe', '/q', '--ack', 'sometimes'], '--ack must be one of auto, client, client-individual, got "sometimes"', 'subscribe'],
-    [['bench', '--size', '-1'], '--size must be a whole number >= 0, got "-1"', 'bench'],
+    [['bench', '--size', '-1'], `--size must be a whole number from 0 to ${constants.MAX_LENGTH}, got "-1"`, 'bench'],
     [['send', '/q', 'b', '-H', 'novalue'], 'header "novalue" is not NAME:VALUE', 'send'],
     [['ping', '--heartbeats', 'fast'], '--heartbeats must be two whole numbers of milliseconds, cx,cy (e.g. 10000,10000), got "fast"', 'ping'],
     [['ping', '--timeout', '0'], '--timeout must be a positive number of seconds, got "0"', 'ping'],
@@ -39,6 +40,8 @@ describe('nestjs-stomp main()', () => {
     [['rpc', '/q', 'b', '-H', 'receipt:mine', '--url', 'stomp://127.0.0.1:1'], 'header "receipt" is one rpc sets itself', 'rpc'],
     [['subscribe', '/q', '-H', 'ack:client', '--url', 'stomp://127.0.0.1:1'], 'header "ack" is one subscribe sets itself', 'subscribe'],
     [['subscribe', '/q', '-H', 'id:x', '--url', 'stomp://127.0.0.1:1'], 'header "id" is one subscribe sets itself', 'subscribe'],
+    // Past the largest Buffer: allocating the body threw a RangeError ('unexpected error'), after subscribing.
+    [['bench', '--size', '9007199254740991', '--url', 'stomp://127.0.0.1:1'], `--size must be a whole number from 0 to ${constants.MAX_LENGTH}, got "9007199254740991"`, 'bench'],
     // Node fires a longer timer after 1 ms: the wait would end at once as a timeout.
     [['rpc', '/q', 'b', '--timeout-ms', '3000000000', '--url', 'stomp://127.0.0.1:1'], '--timeout-ms must be a whole number from 1 to 2147483647, got "3000000000"', 'rpc'],
   ])('%j: exit 2 and one line, %s', async (argv, message, command) => {

@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_CONNECTION_OPTIONS, brokerProduct, type HeaderEntry } from '../../engine';
 import { optionValue } from '../args';
@@ -45,7 +46,7 @@ export const bench: Command = {
       destination: destination ?? `/queue/nestjs-stomp-cli-bench-${randomUUID()}`,
       ownQueue: destination === undefined,
       count: wholeNumber('count', optionValue(args, 'count') ?? '1000'),
-      size: wholeNumber('size', optionValue(args, 'size') ?? '100', 0),
+      size: wholeNumber('size', optionValue(args, 'size') ?? '100', 0, constants.MAX_LENGTH),
       receiveTimeoutMs: (options.receiptTimeout ?? DEFAULT_CONNECTION_OPTIONS.receiptTimeout) * 1000,
     };
     const verbose = isVerbose(args);
