@@ -700,8 +700,10 @@ export class StompConnection {
       receiptId = receipt === true ? this.nextId('rcpt') : receipt;
       // One waiter per id: a second would take the RECEIPT, and the first would time out though it came.
       if (this.receipts.has(receiptId)) throw new StompUsageError(`cannot send ${frame.command}: receipt ${receiptId} is already awaited`, StompErrorCode.InvalidState);
+      // A receipt header of the caller's would be the one the broker answers, and the wait would time out.
+      const entries = frame.entries.filter(([name]) => name !== 'receipt');
       // A body given as text stays text: autoContentLength 'binary' writes it without content-length.
-      frame = new Frame(frame.command, [...frame.entries, ['receipt', receiptId]], frame.unencodedText ?? frame.body);
+      frame = new Frame(frame.command, [...entries, ['receipt', receiptId]], frame.unencodedText ?? frame.body);
     }
     const flowing = this.writeFrame(frame);
     if (receiptId !== undefined) return this.awaitReceipt(receiptId, frame.command);

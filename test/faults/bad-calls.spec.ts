@@ -55,7 +55,7 @@ describe.each(BROKERS)('bad calls on $name', (broker) => {
     await stillUsable(s);
   });
 
-  it("writes send()'s own headers once: its destination and content type win over copies in headers", async () => {
+  it("writes send()'s own headers once: its destination, content type and awaited receipt win over copies in headers", async () => {
     const s = await session(broker, '1.2');
     const queue = `/queue/${uniqueName('own-headers')}`;
     const id = uniqueName('sub');
@@ -68,9 +68,12 @@ describe.each(BROKERS)('bad calls on $name', (broker) => {
       ['content-type', 'text/csv'],
       ['x-kept', '1'],
     ]);
+    // A receipt header of the caller's gives way to the awaited one, or the wait would time out.
+    await s.conn.send(queue, 'r', { headers: { receipt: 'mine' }, receipt: 'awaited' });
+    expect(sent.at(-1)!.entries.filter(([name]) => name === 'receipt')).toEqual([['receipt', 'awaited']]);
     // Without the option, the header is the content type.
     await s.conn.send(queue, 'c', { headers: { 'content-type': 'text/plain' } });
-    expect(sent[1].header('content-type')).toBe('text/plain');
+    expect(sent.at(-1)!.header('content-type')).toBe('text/plain');
     expect((await s.inbox(id).next()).header('content-type')).toBe('text/csv');
   });
 
