@@ -11,7 +11,7 @@ export interface BackoffSettings {
 /**
  * Seconds to sleep after the `round`-th failed pass over the broker list (1-based), with stomp.py's
  * formula: `min(max, initial × (1 + increase)^(round − 1)) × (1 + random × jitter)`. Growth stops
- * once the delay reaches the maximum, as in stomp.py; no delay exceeds {@link MAX_TIMER_SECONDS}.
+ * once the delay reaches the maximum, as in stomp.py; no delay exceeds 2147483 s (the longest timer Node allows).
  */
 export function reconnectDelay(round: number, settings: BackoffSettings, random: () => number = Math.random): number {
   const growth = 1 + settings.reconnectSleepIncrease;
