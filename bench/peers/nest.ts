@@ -34,6 +34,9 @@ main(async () => {
   const broker = endpointOf(str(args, 'broker', 'rabbitmq'));
   const stomp = transport === 'stomp' || transport === 'stomp-ack';
   const replyOptions = str(args, 'reply-to', 'temp') === 'plain' ? { replyTo: `/queue/${queue}.replies`, subscribeReplyTo: true } : {};
+  // --content-length always: JSON with content-length (a BytesMessage on ActiveMQ) instead of the
+  // transport's text without it (a TextMessage), for what that costs the broker.
+  const wire = str(args, 'content-length', 'default') === 'always' ? { autoContentLength: true } : {};
   const pattern = stomp ? `/queue/${queue}` : queue;
   if (transport === 'rmq') resolvePeersFromBench();
 
@@ -70,7 +73,7 @@ main(async () => {
       ? { transport: Transport.TCP, options: { host: '127.0.0.1', port: tcpPort } }
       : transport === 'rmq'
         ? { transport: Transport.RMQ, options: { urls: [endpointOf('rabbitmq').amqpUrl], queue, noAck: true, prefetchCount: 1000, queueOptions: { durable: false, autoDelete: true } } }
-        : { strategy: new ServerStomp({ ...credentials, reconnectAttemptsMax: 1 }) };
+        : { strategy: new ServerStomp({ ...credentials, reconnectAttemptsMax: 1, ...wire }) };
   const app = await NestFactory.createMicroservice(BenchModule, { ...(server as object), logger: ['error', 'warn'] });
   await app.listen();
   const client = (
@@ -78,7 +81,7 @@ main(async () => {
       ? new ClientTCP({ host: '127.0.0.1', port: tcpPort })
       : transport === 'rmq'
         ? new ClientRMQ({ urls: [endpointOf('rabbitmq').amqpUrl], queue, queueOptions: { durable: false, autoDelete: true } })
-        : new ClientStomp({ ...credentials, reconnectAttemptsMax: 1, ...replyOptions })
+        : new ClientStomp({ ...credentials, reconnectAttemptsMax: 1, ...replyOptions, ...wire })
   ) as unknown as ClientProxy;
   await client.connect();
 
