@@ -3,11 +3,25 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { ServerStomp, StompContext, StompRecordBuilder, StompTransactional, StompTransactionInterceptor, StompUsageError } from '../../lib';
-import { BROKERS } from '../support/brokers';
+import { BROKERS, type BrokerTarget } from '../support/brokers';
 import { closeAll, session } from '../support/session';
 import { pySend } from '../support/stomp-py';
 import { Inbox, uniqueName } from '../support/wait';
 import { closeApps, startClient, startServer } from './harness';
+
+/** A server whose one @EventPattern on `queue` hands each payload to the returned inbox. */
+async function startCollector(broker: BrokerTarget, queue: string): Promise<Inbox<unknown>> {
+  const payloads = new Inbox<unknown>();
+  @Controller()
+  class Collector {
+    @EventPattern<string>(queue)
+    handle(@Payload() payload: unknown): void {
+      payloads.push(payload);
+    }
+  }
+  await startServer(broker, [Collector]);
+  return payloads;
+}
 
 describe.each(BROKERS)('handler context, transactions and records on $name', (broker) => {
   afterEach(async () => {
@@ -64,15 +78,7 @@ describe.each(BROKERS)('handler context, transactions and records on $name', (br
 
   it('parses JSON from a stomp.py peer in the charset its content-type names', async () => {
     const queue = `/queue/${uniqueName('json-latin1')}`;
-    const payloads = new Inbox<unknown>();
-    @Controller()
-    class Consumer {
-      @EventPattern<string>(queue)
-      handle(@Payload() payload: unknown): void {
-        payloads.push(payload);
-      }
-    }
-    await startServer(broker, [Consumer]);
+    const payloads = await startCollector(broker, queue);
     await pySend(broker, '1.2', queue, Buffer.from('{"name":"José"}', 'latin1'), { 'content-type': 'application/json; charset=ISO-8859-1' });
     expect(await payloads.next(10_000, 'the JSON payload')).toEqual({ name: 'José' });
   });
@@ -136,15 +142,7 @@ describe('payloads of JMS text and bytes messages on ActiveMQ', () => {
 
   it('decodes a TextMessage (no content-type, no content-length) as JSON or text and keeps a BytesMessage a Buffer', async () => {
     const queue = `/queue/${uniqueName('jms-text')}`;
-    const payloads = new Inbox<unknown>();
-    @Controller()
-    class Consumer {
-      @EventPattern<string>(queue)
-      handle(@Payload() payload: unknown): void {
-        payloads.push(payload);
-      }
-    }
-    await startServer(activemq, [Consumer]);
+    const payloads = await startCollector(activemq, queue);
     // Without content-length ActiveMQ makes a SEND a TextMessage, as a JMS producer's text arrives; with it a BytesMessage.
     const producer = await session(activemq, '1.2', { autoContentLength: false });
     await producer.conn.send(queue, '{"id":1}', { receipt: true });
