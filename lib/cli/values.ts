@@ -2,9 +2,6 @@ import type { AckMode, HeaderEntry, StompVersion } from '../engine';
 import { STOMP_VERSIONS } from '../engine';
 import { CliUsageError } from './errors';
 
-/** The longest a Node timer waits: past it, it fires after 1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** A whole number >= `min` (and <= `max`, when given) given to option `--name`. */
 export function wholeNumber(name: string, text: string, min = 1, max?: number): number {
   const value = Number(text);

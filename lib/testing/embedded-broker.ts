@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_HEADERS,
   DEFAULT_MAX_HEADER_BYTES,
+  MAX_TIMER_MS,
   StompUsageError,
   type ConnectionOptions,
   type DecoderLimits,
@@ -187,7 +188,7 @@ function resolveSettings(options: EmbeddedBrokerOptions): SessionSettings {
     },
     maxWriteBufferBytes: wholeOption('maxWriteBufferBytes', options.maxWriteBufferBytes ?? 16 * 1024 * 1024, 0),
     // A Node timer cannot wait longer; past it, Node fires after 1 ms.
-    connectTimeoutMs: wholeOption('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1, 2 ** 31 - 1),
+    connectTimeoutMs: wholeOption('connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1, MAX_TIMER_MS),
   };
 }
 

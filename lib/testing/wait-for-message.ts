@@ -1,4 +1,4 @@
-import { StompConnection, StompTimeoutError, StompUsageError, headerEntries, type ConnectionOptions, type Frame, type HeaderEntry, type HeadersInit } from '../engine';
+import { MAX_TIMER_MS, StompConnection, StompTimeoutError, StompUsageError, headerEntries, type ConnectionOptions, type Frame, type HeaderEntry, type HeadersInit } from '../engine';
 
 /** Options of {@link waitForMessage}. */
 export interface WaitForMessageOptions {
@@ -16,9 +16,6 @@ const PREFETCH_ONE: readonly HeaderEntry[] = [
 
 let waits = 0;
 
-/** The longest a Node timer waits: past it, it fires after 1 ms. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
 /**
  * Subscribes to `destination` and resolves with the first message that arrives, acknowledged and
  * with the subscription ended. Give it a connected {@link StompConnection} (left connected), or a
@@ -31,7 +28,7 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
  */
 export async function waitForMessage(connectionOrUrl: StompConnection | string | ConnectionOptions, destination: string, options: WaitForMessageOptions = {}): Promise<Frame> {
   const timeoutMs = options.timeoutMs ?? 5000;
-  if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) throw new StompUsageError(`option timeoutMs must be more than 0 and at most ${MAX_TIMEOUT_MS} ms, got ${timeoutMs}`);
+  if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) throw new StompUsageError(`option timeoutMs must be more than 0 and at most ${MAX_TIMER_MS} ms, got ${timeoutMs}`);
   const own = !(connectionOrUrl instanceof StompConnection);
   const conn = own ? new StompConnection({ ...connectionOptionsOf(connectionOrUrl), timeout: timeoutMs / 1000, autoReconnect: false }) : connectionOrUrl;
   let timer: NodeJS.Timeout | undefined;

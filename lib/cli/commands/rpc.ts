@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { brokerProduct, type Frame, type HeaderEntry } from '../../engine';
+import { brokerProduct, MAX_TIMER_MS, type Frame, type HeaderEntry } from '../../engine';
 import { optionValue, optionValues } from '../args';
 import type { Command } from '../command';
 import { connectionOptions, isVerbose } from '../connection-flags';
@@ -8,7 +8,7 @@ import { ExitCode } from '../errors';
 import { errorLine, formatBody } from '../format';
 import { bodyArgument } from '../io';
 import { withSession, type CliSession } from '../session';
-import { extraHeaders, MAX_TIMER_MS, wholeNumber } from '../values';
+import { extraHeaders, wholeNumber } from '../values';
 
 /** Headers the command writes itself; `-H` may not give them again. */
 const OWN_HEADERS: readonly string[] = ['destination', 'receipt'];
