@@ -50,7 +50,7 @@ export class StompRecord<TData = unknown> {
 
 /** A message's body, content type and the headers of its record, if any. */
 export interface EncodedMessage extends EncodedPayload {
-  headers: Record<string, string> | undefined;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -60,7 +60,8 @@ export interface EncodedMessage extends EncodedPayload {
  * @internal
  */
 export function encodeMessage(value: unknown): EncodedMessage {
-  if (!(value instanceof StompRecord)) return { ...encodePayload(value), headers: undefined };
+  // Not a record (the usual emit): the payload as it is, no copy of it per message.
+  if (!(value instanceof StompRecord)) return encodePayload(value);
   return { ...encodePayload(value.data, value.options.contentType), headers: value.toHeaders() };
 }
 
