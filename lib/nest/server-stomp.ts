@@ -388,23 +388,32 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     const routes = [...this.routes.values()];
     routes.forEach((route) => route.worker.stop());
     const unsubscribe = (list: Route[]): Promise<unknown> =>
-      // With a receipt: for `auto`, every MESSAGE the broker pushed before the UNSUBSCRIBE has then arrived and is counted in.
+      // With a receipt: for `auto`, the MESSAGEs the broker pushed before the UNSUBSCRIBE have then arrived (from RabbitMQ, by the DISCONNECT's receipt: see below).
       Promise.all(list.map((route) => (connection.isConnected() ? connection.unsubscribe(route.id, { receipt: true }).catch(() => undefined) : undefined)));
     await unsubscribe(routes.filter((route) => route.worker.ackMode === 'auto'));
     const timeout = this.options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
     let timer: NodeJS.Timeout | undefined;
-    const drained = Promise.all(routes.map((route) => route.worker.idle()));
     const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timeout)));
-    if ((await Promise.race([drained, expired])) === 'expired') {
-      const dropped = routes.reduce((sum, route) => sum + route.worker.abandon(), 0);
-      const lost = dropped === 0 ? '' : `; ${dropped} messages of ack-auto subscriptions not handled are lost (the broker counted them delivered)`;
-      this.logger.warn?.(`close(): handlers still running after ${timeout} ms; disconnecting anyway, their messages stay unacknowledged${lost}`);
-    }
-    clearTimeout(timer);
+    /** Waits, within the one shutdownTimeout, for the handlers; says whether they finished. */
+    const drain = async (): Promise<boolean> => (await Promise.race([Promise.all(routes.map((route) => route.worker.idle())), expired])) !== 'expired';
+    const drained = await drain();
+    if (!drained) this.giveUpOn(routes, timeout);
     await unsubscribe(routes.filter((route) => route.worker.ackMode !== 'auto'));
     await connection.disconnect().catch((error: Error) => this.logger.warn?.(`disconnect: ${error.message}`));
+    // RabbitMQ may write an auto subscription's MESSAGEs after the UNSUBSCRIBE's RECEIPT (they wait in
+    // its connection process while it cancels the consumer), but before the DISCONNECT's: those
+    // arrived during disconnect() and are handled too.
+    if (drained && !(await drain())) this.giveUpOn(routes, timeout);
+    clearTimeout(timer);
     this.connection = null;
     this.routes.clear();
+  }
+
+  /** close() waited out shutdownTimeout: messages still waiting for a handler are dropped, and it says so. */
+  private giveUpOn(routes: readonly Route[], timeout: number): void {
+    const dropped = routes.reduce((sum, route) => sum + route.worker.abandon(), 0);
+    const lost = dropped === 0 ? '' : `; ${dropped} messages of ack-auto subscriptions not handled are lost (the broker counted them delivered)`;
+    this.logger.warn?.(`close(): handlers still running after ${timeout} ms; closing anyway, their messages stay unacknowledged${lost}`);
   }
 }
 
