@@ -1,24 +1,15 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { StompConnection, StompConnectionError, type StompError } from '../../lib';
 import { BROKERS, type BrokerTarget } from '../support/brokers';
+import { deadPort } from '../support/fake-peer';
 import { Inbox } from '../support/wait';
 import { closeApps, startClient } from '../nest/harness';
-
-/** A loopback port nothing listens on: every connect is refused at once. */
-async function refusingPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('failed connect attempts are reported as they happen', () => {
   afterEach(closeApps);
 
   it('the engine tells listeners of each failed attempt that another follows, and connect() rejects after the last', async () => {
-    const port = await refusingPort();
+    const port = await deadPort();
     const conn = new StompConnection({ hosts: [['127.0.0.1', port]], reconnectAttemptsMax: 3, reconnectSleepInitial: 0.01, preferLocalhost: false });
     const failed: StompError[] = [];
     conn.setListener('attempts', { onConnectAttemptFailed: (error) => failed.push(error) });
@@ -32,7 +23,7 @@ describe('failed connect attempts are reported as they happen', () => {
   });
 
   it('a Nest client waiting for an unreachable broker logs each failed attempt as a warning', async () => {
-    const port = await refusingPort();
+    const port = await deadPort();
     const warnings = new Inbox<string>();
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => warnings.push(String(message)));
     try {
