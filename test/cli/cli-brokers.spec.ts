@@ -94,6 +94,35 @@ describe.each(REAL_BROKERS)('nestjs-stomp on $name', (broker) => {
     expect(seen[1]!['reply-to']).toMatch(/^\/queue\/nstest-cli-rpc-replies-/);
   });
 
+  it('rpc prints every answer of a streamed reply (reply-status: next … final) in order; complete and error end the stream', async () => {
+    const dest = queue('rpc-stream');
+    const responder = await session(broker, '1.2');
+    // As the Nest transport answers: each answer before the last with reply-status:next.
+    const scripts: Record<string, Array<[string, string | undefined]>> = {
+      three: [['0', 'next'], ['1', 'next'], ['2', undefined]],
+      ended: [['"a"', 'next'], ['', 'complete']],
+      failed: [['"x"', 'next'], ['{"message":"boom"}', 'error']],
+    };
+    responder.conn.setListener('responder', {
+      onMessage: (frame) => {
+        const correlation = { 'correlation-id': frame.header('correlation-id')! };
+        for (const [body, status] of scripts[frame.text()]!) {
+          void responder.conn.send(frame.header('reply-to')!, body, { headers: { ...correlation, ...(status ? { 'reply-status': status } : {}) } });
+        }
+      },
+    });
+    await responder.conn.subscribe(dest, 'responder', 'auto', undefined, { receipt: true });
+
+    expect(await runCli(['rpc', dest, 'three'], { env })).toMatchObject({ code: 0, stdout: '0\n1\n2\n', stderr: '' });
+    // The empty reply-status:complete is no answer: nothing printed for it.
+    expect(await runCli(['rpc', dest, 'ended', '--reply-to', queue('rpc-stream-replies')], { env })).toMatchObject({ code: 0, stdout: '"a"\n', stderr: '' });
+    expect(await runCli(['rpc', dest, 'failed'], { env })).toMatchObject({
+      code: 1,
+      stdout: '"x"\n{\n  "message": "boom"\n}\n',
+      stderr: `nestjs-stomp: the responder on ${dest} answered with an error (reply-status: error)\n`,
+    });
+  });
+
   it('rpc exits 1 with one line when no reply comes in time', async () => {
     const dest = queue('rpc-nobody');
     const { code, stdout, stderr } = await runCli(['rpc', dest, 'hello?', '--timeout-ms', '300'], { env });

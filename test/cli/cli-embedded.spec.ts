@@ -1,5 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { closeAll, remainingOn, session } from '../support/session';
-import { uniqueName } from '../support/wait';
+import type { Frame } from '../../lib';
+import { Inbox, uniqueName } from '../support/wait';
 import { cleanUp, startBroker, targetOf } from '../testing/harness';
 import { CliProcess, killAll } from './cli-process';
 
@@ -48,6 +50,31 @@ describe('nestjs-stomp on the embedded broker', () => {
     const { code, stdout, stderr } = await cli.exited();
     expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: 'yours\n', stderr: '' });
     expect(await remainingOn(target, replies)).toEqual(['someone else’s reply']);
+  });
+
+  it('rpc --timeout-ms starts over with each answer of a stream: a stream longer than the timeout, each answer within it, succeeds', async () => {
+    const broker = await startBroker();
+    const dest = `/queue/${uniqueName('cli-rpc-slow-stream')}`;
+    const responder = await session(targetOf(broker), '1.2');
+    const requests = new Inbox<Frame>();
+    responder.conn.setListener('responder', { onMessage: requests.push });
+    await responder.conn.subscribe(dest, 'responder', 'auto', undefined, { receipt: true });
+    const TIMEOUT_MS = 2000;
+    // Each answer comes 0.6 of the timeout after the CLI printed the one before: 1.2 timeouts in all.
+    const GAP_MS = 0.6 * TIMEOUT_MS;
+
+    const cli = new CliProcess(['rpc', dest, 'slow', '--timeout-ms', String(TIMEOUT_MS)], { STOMP_URL: broker.url }).input();
+    const request = await requests.next();
+    const answer = (body: string, status?: string): Promise<void> =>
+      responder.conn.send(request.header('reply-to')!, body, { headers: { 'correlation-id': request.header('correlation-id')!, ...(status ? { 'reply-status': status } : {}) } });
+    await answer('first', 'next');
+    await cli.waitFor('stdout', /^first\n$/);
+    await delay(GAP_MS); // the time between answers is what is tested
+    await answer('second', 'next');
+    await cli.waitFor('stdout', /^first\nsecond\n$/);
+    await delay(GAP_MS);
+    await answer('last');
+    expect(await cli.exited()).toMatchObject({ code: 0, stdout: 'first\nsecond\nlast\n', stderr: '' });
   });
 
   it('subscribe --count N takes N messages; of the rest, which stay queued, at most one was handed to it (redelivered)', async () => {

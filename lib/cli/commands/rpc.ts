@@ -3,7 +3,7 @@ import { brokerProduct, MAX_TIMER_MS, type Frame, type HeaderEntry } from '../..
 import { optionValue, optionValues } from '../args';
 import type { Command } from '../command';
 import { connectionOptions, isVerbose } from '../connection-flags';
-import { withDeadline } from '../deadline';
+import { Deadline } from '../deadline';
 import { ExitCode } from '../errors';
 import { errorLine, formatBody } from '../format';
 import { bodyArgument } from '../io';
@@ -15,6 +15,13 @@ const OWN_HEADERS: readonly string[] = ['destination', 'receipt'];
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const REPLY_SUBSCRIPTION_ID = 'nestjs-stomp-cli-reply';
+/**
+ * How a reply of the nestjs-stomp transport relates to the stream of answers (its
+ * REPLY_STATUS_HEADER, lib/nest/reply.ts; the CLI imports only the engine): `next` comes before
+ * the last answer; `complete` ends the stream with no answer; `error` ends it with the handler's
+ * error; no header at all is the final answer, which is all a plain STOMP responder sends.
+ */
+const REPLY_STATUS = 'reply-status';
 
 interface Request {
   readonly destination: string;
@@ -29,7 +36,7 @@ interface Request {
 /** `nestjs-stomp rpc DEST BODY`: a request with reply-to and correlation-id, and its reply. */
 export const rpc: Command = {
   name: 'rpc',
-  summary: 'send a request with reply-to and correlation-id, print the reply',
+  summary: 'send a request with reply-to and correlation-id, print the reply (every answer of a stream)',
   arguments: [
     { name: 'DEST', description: 'where the responder listens, e.g. /queue/prices' },
     { name: 'BODY', description: 'request body; - reads it from stdin' },
@@ -37,16 +44,19 @@ export const rpc: Command = {
   options: [
     { name: 'header', short: 'H', value: 'NAME:VALUE', repeatable: true, description: 'add a header (repeatable); a correlation-id given here is used' },
     { name: 'content-type', value: 'TYPE', description: 'the content-type header, e.g. application/json' },
-    { name: 'timeout-ms', value: 'MS', description: `how long to wait for the reply once the request is sent (default ${DEFAULT_TIMEOUT_MS})` },
+    { name: 'timeout-ms', value: 'MS', description: `how long to wait for the reply once the request is sent, and for each further answer of a stream (default ${DEFAULT_TIMEOUT_MS})` },
     { name: 'reply-to', value: 'DEST', description: 'reply destination (default /temp-queue/nestjs-stomp-cli-<uuid>)' },
   ],
   details:
-    'Prints the reply body (JSON pretty-printed). Replies are matched by correlation-id; other\n' +
-    'messages on a --reply-to queue are left unacknowledged and go back to it. The default\n' +
-    'reply destination is a temporary queue the broker deletes when the command exits; on RabbitMQ\n' +
-    'the broker subscribes to it by itself, elsewhere the command does. Exits 1 when no reply\n' +
-    'arrives in time, or when the reply carries reply-status:error (as the nestjs-stomp transport\n' +
-    'sends for a failed handler).',
+    'Prints the reply body (JSON pretty-printed). A streamed reply, as the nestjs-stomp transport\n' +
+    'sends for a handler returning an Observable, is printed answer by answer, in order: answers\n' +
+    'with reply-status:next until the final one (no reply-status) or an empty\n' +
+    'reply-status:complete; --timeout-ms starts over with each answer. Replies are matched by\n' +
+    'correlation-id; other messages on a --reply-to queue are left unacknowledged and go back to\n' +
+    'it. The default reply destination is a temporary queue the broker deletes when the command\n' +
+    'exits; on RabbitMQ the broker subscribes to it by itself, elsewhere the command does. Exits 1\n' +
+    'when no reply arrives in time, or when the reply carries reply-status:error (as the\n' +
+    'nestjs-stomp transport sends for a failed handler).',
   async run({ args, io }) {
     const [destination, bodyText] = args.positionals as [string, string];
     const timeout = optionValue(args, 'timeout-ms');
@@ -61,23 +71,40 @@ export const rpc: Command = {
       correlationId: userHeaders.find(([name]) => name === 'correlation-id')?.[1] ?? randomUUID(),
       timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : wholeNumber('timeout-ms', timeout, 1, MAX_TIMER_MS),
     };
-    const reply = await withSession(options, io, isVerbose(args), (session) => exchange(session, request));
-    io.stdout.write(`${formatBody(reply.body, reply.header('content-type'))}\n`);
-    if (reply.header('reply-status') !== 'error') return ExitCode.Ok;
+    const print = (answer: Frame): void => void io.stdout.write(`${formatBody(answer.body, answer.header('content-type'))}\n`);
+    const last = await withSession(options, io, isVerbose(args), (session) => exchange(session, request, print));
+    if (last.header(REPLY_STATUS) !== 'error') return ExitCode.Ok;
     io.stderr.write(errorLine(`the responder on ${destination} answered with an error (reply-status: error)`));
     return ExitCode.Failure;
   },
 };
 
-async function exchange(session: CliSession, request: Request): Promise<Frame> {
+/**
+ * Sends the request and hands `print` each answer to it, in order, until the last reply, which it
+ * resolves with (`print` has had it too, unless it is an empty `complete`). The timeout runs from
+ * the send, and starts over with each answer, as the transport's own ClientStomp does.
+ */
+async function exchange(session: CliSession, request: Request, print: (answer: Frame) => void): Promise<Frame> {
   const { conn } = session;
-  const reply = new Promise<Frame>((resolve) => {
+  let answers = 0;
+  let deadline: Deadline | undefined;
+  const last = new Promise<Frame>((resolve) => {
+    let ended = false;
     conn.setListener('rpc', {
       onMessage: (frame) => {
         // Another message on a shared --reply-to queue is not ours to take: unacknowledged, it goes back when the command ends.
-        if (frame.header('correlation-id') !== request.correlationId) return;
+        // Neither is one after the last reply.
+        if (ended || frame.header('correlation-id') !== request.correlationId) return;
         if (frame.header('subscription') === REPLY_SUBSCRIPTION_ID) session.track(conn.ack(frame));
-        resolve(frame);
+        const status = frame.header(REPLY_STATUS);
+        answers += 1;
+        if (status !== 'complete') print(frame);
+        if (status === 'next') {
+          deadline?.restart();
+        } else {
+          ended = true;
+          resolve(frame);
+        }
       },
     });
   });
@@ -87,5 +114,7 @@ async function exchange(session: CliSession, request: Request): Promise<Frame> {
   }
   const headers: HeaderEntry[] = [...request.headers, ['reply-to', request.replyTo], ['correlation-id', request.correlationId]];
   await conn.send(request.destination, request.body, { contentType: request.contentType, headers, receipt: true });
-  return withDeadline(reply, request.timeoutMs, () => `waiting for a reply from ${request.destination} (correlation-id ${request.correlationId})`);
+  const awaited = (): string => (answers === 0 ? 'a reply' : `the next answer (${answers} so far)`);
+  deadline = new Deadline(request.timeoutMs, () => `waiting for ${awaited()} from ${request.destination} (correlation-id ${request.correlationId})`);
+  return deadline.race(last);
 }
