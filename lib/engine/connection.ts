@@ -635,7 +635,7 @@ export class StompConnection {
    * gives no way to tell which frame it is about and would otherwise leave them to time out.
    */
   private onErrorFrame(frame: Frame): void {
-    if (this.onSubscriptionCancelled(frame)) return;
+    if (this.onSubscriptionCancelled(frame) || this.onDeliveryAfterUnsubscribe(frame)) return;
     const answersConnect = this.connectedWaiter !== null;
     const error = answersConnect && StompAuthenticationError.matches(frame) ? new StompAuthenticationError(frame) : new StompBrokerError(frame);
     this.emit('onError', frame);
@@ -663,6 +663,22 @@ export class StompConnection {
     if (id === undefined || !this.subscriptions.has(id) || this.state !== 'connected' || frame.header('receipt-id') !== undefined) return false;
     this.emit('onError', frame);
     this.detach(this.socket!);
+    return true;
+  }
+
+  /**
+   * RabbitMQ answers a delivery whose subscription has ended (UNSUBSCRIBE raced the messages its
+   * queue had already dispatched) with an ERROR naming the consumer tag, `T_<id>`, and keeps the
+   * connection. It concerns no frame of ours, so it must not fail the receipts awaited (a
+   * DISCONNECT's, say), nor count as a broker error: a clean shutdown with a busy queue gets one
+   * per message in flight.
+   * @returns whether `frame` was such a notice.
+   */
+  private onDeliveryAfterUnsubscribe(frame: Frame): boolean {
+    if (frame.header('message') !== 'Subscription not found' || frame.header('receipt-id') !== undefined) return false;
+    const id = /^There is no current subscription with tag 'T_(.*)'\.$/s.exec(frame.text())?.[1];
+    if (id === undefined || this.subscriptions.has(id)) return false;
+    this.emit('onDeliveryAfterUnsubscribe', id, frame);
     return true;
   }
 

@@ -25,6 +25,14 @@ export interface ConnectionListener {
   onReceipt?(frame: Frame): void;
   /** The broker sent an ERROR frame. */
   onError?(frame: Frame): void;
+  /**
+   * Not in stomp.py: RabbitMQ had a message on its way to subscription `subscriptionId` when that
+   * subscription ended, and sent `frame` (an ERROR "Subscription not found") in its place. It is not
+   * an error and is not reported to {@link ConnectionListener.onError}. In a client ack mode the
+   * message goes back to its queue when the connection ends; with ack `auto` RabbitMQ counted it as
+   * delivered, so it is lost.
+   */
+  onDeliveryAfterUnsubscribe?(subscriptionId: string, frame: Frame): void;
   /** A frame is about to be written. */
   onSend?(frame: Frame): void;
   /** A heart-beat (an EOL between frames) arrived. */

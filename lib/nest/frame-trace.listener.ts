@@ -19,6 +19,7 @@ export function frameTraceListener(logger: TraceLogger): ConnectionListener {
     onMessage: incoming,
     onReceipt: incoming,
     onError: incoming,
+    onDeliveryAfterUnsubscribe: (_id, frame) => incoming(frame),
     onConnecting: ([host, port]) => void logger.debug(`connecting to ${host}:${port}`),
     onHeartbeatTimeout: () => void logger.warn('heart-beat timeout: the broker went silent; reconnecting'),
   };

@@ -63,6 +63,8 @@ interface Route {
   destination: string;
   handler: MessageHandler;
   worker: SubscriptionWorker;
+  /** Messages RabbitMQ had on their way when close() unsubscribed, and dropped (see {@link ServerStomp.close}). */
+  droppedInFlight: number;
 }
 
 /**
@@ -139,6 +141,10 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     connection.setListener('nest-events', this.events.listener);
     connection.setListener('nest-server', {
       onMessage: (frame) => this.handleMessage(frame),
+      onDeliveryAfterUnsubscribe: (id) => {
+        const route = this.routes.get(id);
+        if (route !== undefined) route.droppedInFlight += 1;
+      },
       // Otherwise only on('error') callbacks would see it; a cancelled subscription is also why the server reconnects.
       onError: (frame) => this.logger.warn?.(`broker ERROR: ${frame.header('message') ?? frame.text()}${frame.header('subscription') === undefined ? '' : ` (subscription ${frame.header('subscription')})`}`),
     });
@@ -162,7 +168,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
         (frame) => this.process(frame, destination, handler),
         (error, frame) => this.logger.warn?.(`could not settle message ${frame.header('message-id')} of ${destination}: ${(error as Error).message}`),
       );
-      this.routes.set(id, { id, destination, handler, worker });
+      this.routes.set(id, { id, destination, handler, worker, droppedInFlight: 0 });
     }
   }
 
@@ -404,9 +410,22 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     // its connection process while it cancels the consumer), but before the DISCONNECT's: those
     // arrived during disconnect() and are handled too.
     if (drained && !(await drain())) this.giveUpOn(routes, timeout);
+    this.reportDroppedInFlight(routes);
     clearTimeout(timer);
     this.connection = null;
     this.routes.clear();
+  }
+
+  /**
+   * RabbitMQ drops the messages that were on their way to a subscription when it ended, telling of
+   * each in an ERROR: a client-ack one goes back to its queue with the connection, an ack-auto one
+   * counted as delivered is lost, which is said once per subscription.
+   */
+  private reportDroppedInFlight(routes: readonly Route[]): void {
+    for (const route of routes) {
+      if (route.worker.ackMode !== 'auto' || route.droppedInFlight === 0) continue;
+      this.logger.warn?.(`close(): RabbitMQ dropped ${route.droppedInFlight} messages of ${route.destination} (ack auto) that were on their way when it was unsubscribed; they are lost`);
+    }
   }
 
   /** close() waited out shutdownTimeout: messages still waiting for a handler are dropped, and it says so. */

@@ -156,6 +156,30 @@ describe.each(BROKER_VERSIONS)('engine on %s', (_label, broker, version) => {
       await s.conn.ack(message, undefined, { receipt: true });
     });
 
+    it('ends a subscription with messages still on their way without an error: the DISCONNECT receipt comes, the messages stay queued', async () => {
+      const s = await session(broker, version);
+      const queue = `/queue/${uniqueName('in-flight')}`;
+      const count = 3000;
+      for (let i = 0; i < count; i++) await s.conn.send(queue, `m${i}`, { receipt: i === count - 1 });
+      const id = uniqueName('sub');
+      const late = new Inbox<string>();
+      const errors: string[] = [];
+      s.conn.setListener('late', { onDeliveryAfterUnsubscribe: (ended) => late.push(ended), onError: (frame) => errors.push(frame.text()) });
+      // No prefetch: RabbitMQ dispatches the whole queue at once, so part of it is still on its way
+      // when the UNSUBSCRIBE arrives, and each such message comes back as an ERROR.
+      await s.conn.subscribe(queue, id, 'client-individual', {}, { receipt: true });
+      await s.inbox(id).next();
+      await s.conn.unsubscribe(id, { receipt: true });
+      expect(await late.next(10_000, 'a notice of a message on its way')).toBe(id);
+      await close(s);
+      expect(errors).toEqual([]);
+
+      // None was acknowledged, so all come back to a new subscriber.
+      const again = await session(broker, version);
+      const inbox = await subscribe(again, queue);
+      expect(new Set(texts(await inbox.take(count, 20_000))).size).toBe(count);
+    });
+
     it('refuses acking again a message that an aborted transaction had acked and a later cumulative ack settled (client mode)', async () => {
       const queue = `/queue/${uniqueName('abort-client')}`;
       const s = await session(broker, version);

@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Controller } from '@nestjs/common';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, MessagePattern, Payload, RpcException, Transport } from '@nestjs/microservices';
 import { EMPTY, firstValueFrom, interval, lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
-import { StompConnection, StompContext, StompRecordBuilder, StompStatus, StompTransactional, STOMP_TRANSPORT } from '../../lib';
+import { ServerStomp, StompConnection, StompContext, StompRecordBuilder, StompStatus, StompTransactional, STOMP_TRANSPORT } from '../../lib';
 import { BROKERS } from '../support/brokers';
 import { closeAll, remainingOn, session } from '../support/session';
 import { Inbox, uniqueName } from '../support/wait';
@@ -341,6 +342,45 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     // The broker counted whatever it pushed to the auto subscription as consumed: all of it was handled.
     expect([...done, ...(await remainingOn(broker, queue))]).toEqual(sent);
   });
+
+  if (broker.name === 'rabbitmq') {
+    it.each(['client-individual', 'auto'] as const)('close() with a busy queue (%s): no broker error, and a message RabbitMQ dropped on its way is counted', async (ack) => {
+      const queue = `/queue/${uniqueName('close-busy')}`;
+      const s = await session(broker, '1.2');
+      const sent = Array.from({ length: 2000 }, (_, i) => String(i));
+      for (const [i, body] of sent.entries()) await s.conn.send(queue, body, { contentType: 'text/plain', receipt: i === sent.length - 1 });
+      const handled: string[] = [];
+      const first = new Inbox<true>();
+      @Controller()
+      class Busy {
+        @EventPattern<string>(queue, { ack })
+        handle(@Payload() data: string): void {
+          handled.push(data);
+          first.push(true);
+        }
+      }
+      @Module({ controllers: [Busy] })
+      class BusyModule {}
+      const logged: string[] = [];
+      const capture = (message: unknown): void => void logged.push(String(message));
+      const server = new ServerStomp(broker.options);
+      const errors: unknown[] = [];
+      server.on('error', (error) => errors.push(error));
+      const app = await NestFactory.createMicroservice(BusyModule, { strategy: server, logger: { log: capture, error: capture, warn: capture } });
+      await app.listen();
+      await first.next();
+      await app.close();
+
+      expect(errors).toEqual([]);
+      expect(logged.filter((line) => /ERROR|disconnect:/.test(line))).toEqual([]);
+      const dropped = logged.map((line) => /RabbitMQ dropped (\d+) messages of /.exec(line)?.[1]).filter((n) => n !== undefined).map(Number);
+      // Client acks get theirs back; ack auto loses them, and close() says how many.
+      if (ack !== 'auto') expect(dropped).toEqual([]);
+      const rest = await remainingOn(broker, queue);
+      expect(handled.length + rest.length + dropped.reduce((a, b) => a + b, 0)).toBe(sent.length);
+      expect(new Set([...handled, ...rest]).size).toBe(handled.length + rest.length);
+    });
+  }
 
   it('runs Nest processing hooks around every message, with what the client dispatch hook attached (Nest 12)', async () => {
     const events = `/queue/${uniqueName('hooked-events')}`;

@@ -200,6 +200,26 @@ describe('engine on the wire (scripted fake peer)', () => {
     }
   });
 
+  it("takes RabbitMQ's ERROR for a message still on its way to an ended subscription as a notice: no error, no receipt failed", async () => {
+    const [conn, socket] = await connected({ receiptTimeout: 30 });
+    const late = new Inbox<string>();
+    const errors = new Inbox<string>();
+    conn.setListener('late', { onDeliveryAfterUnsubscribe: (id) => late.push(id), onError: (frame) => errors.push(frame.text()) });
+    await conn.subscribe('/queue/a', 'ended', 'client-individual');
+    await conn.subscribe('/queue/b', 'live', 'client-individual');
+    await conn.unsubscribe('ended');
+    const pending = conn.send('/queue/x', 'a', { receipt: 'r-1' });
+    for (const command of ['SUBSCRIBE', 'SUBSCRIBE', 'UNSUBSCRIBE', 'SEND']) await socket.next(command);
+    socket.write("ERROR\nmessage:Subscription not found\ncontent-type:text/plain\n\nThere is no current subscription with tag 'T_ended'.\0");
+    expect(await late.next()).toBe('ended');
+    socket.write('RECEIPT\nreceipt-id:r-1\n\n\0');
+    await pending;
+    // About a subscription that is still there, the same words are an error like any other.
+    socket.write("ERROR\nmessage:Subscription not found\n\nThere is no current subscription with tag 'T_live'.\0");
+    expect(await errors.next()).toContain("'T_live'");
+    expect(errors.pending).toEqual([]);
+  });
+
   it('times out a peer that never answers CONNECTED', async () => {
     const conn = open({ timeout: 0.2, reconnectAttemptsMax: 1 });
     const done = conn.connect().catch((e: unknown) => e);

@@ -41,6 +41,9 @@ export class PrintingListener implements ConnectionListener {
   onError(frame: Frame): void {
     this.print(`on_error ${this.show(frame)}`);
   }
+  onDeliveryAfterUnsubscribe(subscriptionId: string, frame: Frame): void {
+    this.print(`on_delivery_after_unsubscribe ${subscriptionId} ${this.show(frame)}`);
+  }
   onSend(frame: Frame): void {
     this.print(`on_send ${this.show(frame)}`);
   }
