@@ -26,7 +26,7 @@ export const CONNECTION_OPTIONS: readonly OptionSpec[] = [
 /**
  * Engine options from the connection flags and `STOMP_URL`, checked by the engine itself so that
  * a bad value is a usage error before any socket opens. A command line tool fails fast: one
- * attempt per host, no reconnection.
+ * attempt per host, no reconnection. Bodies given as strings go without `content-length`.
  * @throws {CliUsageError} for a bad URL, port, version, heart-beat, timeout or unreadable CA file.
  */
 export function connectionOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): ConnectionOptions {
@@ -52,6 +52,10 @@ export function connectionOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): Con
     receiptTimeout: timeout === undefined ? undefined : seconds('timeout', timeout),
     reconnectAttemptsMax: 1,
     autoReconnect: false,
+    // As the Nest layer: a body typed on the command line (a string) goes as text, without
+    // content-length, so ActiveMQ hands JMS a TextMessage and the transport a string or JSON, not
+    // bytes; a body read from stdin (a Buffer, maybe binary) goes as bytes, with it.
+    autoContentLength: 'binary',
   };
   try {
     resolveOptions(options);

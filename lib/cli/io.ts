@@ -33,7 +33,10 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** A message body argument: `-` reads stdin to its end (binary-safe), anything else is the text itself. */
+/**
+ * A message body argument: `-` reads stdin to its end as bytes (binary-safe; sent with
+ * `content-length`), anything else is the text itself (sent as text, without it).
+ */
 export async function bodyArgument(text: string, io: CliIo): Promise<Buffer | string> {
   return text === '-' ? readAll(io.stdin) : text;
 }

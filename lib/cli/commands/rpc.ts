@@ -39,7 +39,7 @@ export const rpc: Command = {
   summary: 'send a request with reply-to and correlation-id, print the reply (every answer of a stream)',
   arguments: [
     { name: 'DEST', description: 'where the responder listens, e.g. /queue/prices' },
-    { name: 'BODY', description: 'request body; - reads it from stdin' },
+    { name: 'BODY', description: 'request body, sent as text; - reads it from stdin as bytes (with content-length)' },
   ],
   options: [
     { name: 'header', short: 'H', value: 'NAME:VALUE', repeatable: true, description: 'add a header (repeatable); a correlation-id given here is used' },

@@ -18,7 +18,7 @@ export const send: Command = {
   summary: 'send a message (BODY, or stdin with -), optionally N times',
   arguments: [
     { name: 'DEST', description: 'destination, e.g. /queue/orders or /topic/prices' },
-    { name: 'BODY', description: 'message body; - reads it from stdin, bytes as they are' },
+    { name: 'BODY', description: 'message body, sent as text; - reads it from stdin, bytes as they are (with content-length)' },
   ],
   options: [
     { name: 'header', short: 'H', value: 'NAME:VALUE', repeatable: true, description: 'add a header (repeatable)' },
@@ -30,7 +30,10 @@ export const send: Command = {
     'Exits once the broker confirmed the last message with a RECEIPT, so the count printed is true,\n' +
     'and prints one line on stdout: sent N messages in X s (R msg/s). With --count, progress (as\n' +
     'confirmed by the broker) goes to stderr: a bar on a terminal, a line per second otherwise.\n' +
-    `Without --receipt, every ${RECEIPT_EVERY}th message carries a receipt, which paces the sending.`,
+    `Without --receipt, every ${RECEIPT_EVERY}th message carries a receipt, which paces the sending.\n` +
+    'A BODY given on the command line goes as text, without content-length (ActiveMQ delivers it\n' +
+    'to JMS as a TextMessage, the nestjs-stomp transport reads it as text or JSON); a body from\n' +
+    'stdin goes as bytes, with content-length (a BytesMessage, a Buffer).',
   async run({ args, io }) {
     const [destination, bodyText] = args.positionals as [string, string];
     const count = wholeNumber('count', optionValue(args, 'count') ?? '1');
