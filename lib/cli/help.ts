@@ -23,6 +23,7 @@ export function overviewHelp(commands: readonly Command[]): string {
     ...optionLines([...CONNECTION_OPTIONS, HELP_OPTION]),
     '',
     `Run '${PROGRAM} <command> --help' for a command's arguments and options.`,
+    `Run '${PROGRAM} --version' (or '${PROGRAM} version') for the version of ${PROGRAM}; after a command, --version is the STOMP version.`,
     'Environment: STOMP_URL, e.g. stomp://guest:guest@127.0.0.1:61613.',
     'Exit codes: 0 done, 1 failed (broker, network, timeout), 2 bad command line.',
     '',

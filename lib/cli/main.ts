@@ -11,6 +11,7 @@ import { CliUsageError, ExitCode } from './errors';
 import { errorLine } from './format';
 import { commandHelp, HELP_OPTION, overviewHelp, PROGRAM } from './help';
 import { processIo, type CliIo } from './io';
+import { packageVersion } from './version';
 
 /** Every subcommand, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [ping, send, subscribe, rpc, bench];
@@ -26,9 +27,12 @@ const SHARED_OPTIONS: readonly OptionSpec[] = [...CONNECTION_OPTIONS, HELP_OPTIO
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command: Command | undefined;
   try {
+    // Alone, `--version` asks for the package's version; with a command it is the STOMP version, which takes a value.
+    if (argv.length === 1 && argv[0] === '--version') return showVersion([], io);
     const leading = parseArgs(argv, SHARED_OPTIONS, true);
     const name = leading.positionals[0];
     if (name === undefined || name === 'help') return showOverviewOrHelp(name, leading.rest, hasOption(leading, 'help'), io);
+    if (name === 'version') return showVersion(leading.rest, io);
     command = COMMANDS.find((c) => c.name === name);
     if (command === undefined) throw new CliUsageError(`unknown command ${JSON.stringify(name)}; the commands are ${commandNames()}`);
     const args = mergeArgs(leading, parseArgs(leading.rest, [...command.options, ...SHARED_OPTIONS]));
@@ -55,6 +59,13 @@ function showOverviewOrHelp(name: string | undefined, rest: readonly string[], h
   }
   if (name !== 'help' && !help) throw new CliUsageError(`no command given; the commands are ${commandNames()}`);
   io.stdout.write(overviewHelp(COMMANDS));
+  return ExitCode.Ok;
+}
+
+/** `nestjs-stomp --version` and `nestjs-stomp version`: the package version on stdout. */
+function showVersion(rest: readonly string[], io: CliIo): number {
+  if (rest.length > 0) throw new CliUsageError(`version takes no arguments, got an extra ${JSON.stringify(rest[0])}`);
+  io.stdout.write(`${packageVersion()}\n`);
   return ExitCode.Ok;
 }
 

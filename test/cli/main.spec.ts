@@ -1,6 +1,13 @@
 import { constants } from 'node:buffer';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main, COMMANDS } from '../../lib/cli/main';
 import type { CliIo } from '../../lib/cli/io';
+import { packageVersion } from '../../lib/cli/version';
+import { runCli } from './cli-process';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 /** main() in this process, with captured output: for what needs no broker. */
 async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -67,5 +74,33 @@ describe('nestjs-stomp main()', () => {
     for (const option of command.options) expect(stdout).toContain(`--${option.name}`);
     expect(stdout).toContain('--url URL');
     expect(stdout).toContain('--verbose');
+  });
+
+  // --version is also the STOMP version option, which needs a value: alone it failed as a usage error.
+  it.each([[['--version']], [['version']]])('%j prints the package version and exits 0', async (argv) => {
+    expect(await runMain(argv)).toEqual({ code: 0, stdout: `${PACKAGE_VERSION}\n`, stderr: '' });
+  });
+
+  it('--version with a command is still the STOMP version', async () => {
+    expect((await runMain(['--version', '1.2'])).stderr).toContain('no command given');
+    expect((await runMain(['ping', '--version', '2.0'])).stderr).toContain('--version must be one of 1.0, 1.1, 1.2, got "2.0"');
+    expect((await runMain(['version', 'extra'])).stderr).toContain('version takes no arguments, got an extra "extra"');
+    expect((await runMain(['--help'])).stdout).toContain(`'nestjs-stomp --version'`);
+  });
+
+  it('the version comes from the package.json two levels up, as from dist/cli in the published package', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nestjs-stomp-version-'));
+    try {
+      mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
+      writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'nestjs-stomp', version: '9.8.7' }));
+      expect(packageVersion(join(root, 'dist', 'cli'))).toBe('9.8.7');
+      expect(() => packageVersion(join(root, 'nowhere', 'cli', 'deeper'))).toThrow(/cannot read the version of nestjs-stomp from .*package\.json/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('bin/nestjs-stomp.js --version prints it', async () => {
+    expect(await runCli(['--version'])).toMatchObject({ code: 0, stdout: `${PACKAGE_VERSION}\n`, stderr: '' });
   });
 });
