@@ -111,9 +111,19 @@ export class EmbeddedBroker {
     return this.boundPort;
   }
 
-  /** `stomp://HOST:PORT`, for the `hosts` option and `STOMP_URL`-style settings. */
+  /**
+   * `stomp://HOST:PORT`, or `stomp://LOGIN:PASSCODE@HOST:PORT` (percent-encoded) with the first
+   * user's credentials when `users` were given, as {@link EmbeddedBroker.connectionOptions} has them:
+   * the URL alone connects, as `hosts`, a `STOMP_URL`, or the target of `waitForMessage`. Another
+   * user connects with the `login` and `passcode` options, which take precedence over the URL's.
+   * @example
+   * const broker = await EmbeddedBroker.start({ users: { guest: 'guest' } });
+   * broker.url; // 'stomp://guest:guest@127.0.0.1:41234'
+   */
   get url(): string {
-    return `stomp://${isIPv6(this.host) ? `[${this.host}]` : this.host}:${this.port}`;
+    const user = this.firstUser();
+    const credentials = user === undefined ? '' : `${encodeURIComponent(user[0])}:${encodeURIComponent(user[1])}@`;
+    return `stomp://${credentials}${isIPv6(this.host) ? `[${this.host}]` : this.host}:${this.port}`;
   }
 
   /**
@@ -121,8 +131,7 @@ export class EmbeddedBroker {
    * address and, when `users` were given, the first user's credentials.
    */
   get connectionOptions(): ConnectionOptions {
-    const users = this.sessionHost.settings.users;
-    const [login, passcode] = users === undefined ? [] : (Object.entries(users)[0] ?? []);
+    const [login, passcode] = this.firstUser() ?? [];
     return { hosts: [[this.host, this.port]], login, passcode };
   }
 
@@ -149,6 +158,12 @@ export class EmbeddedBroker {
       for (const session of this.connections) session.destroy();
     });
     return this.stopping;
+  }
+
+  /** `[login, passcode]` of the first of `users` (object key order), which the URL and options carry. */
+  private firstUser(): [string, string] | undefined {
+    const users = this.sessionHost.settings.users;
+    return users === undefined ? undefined : Object.entries(users)[0];
   }
 
   private accept(socket: Socket): void {

@@ -3,7 +3,7 @@ import { EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded-broker';
 
 /** DI token of the embedded broker's engine `ConnectionOptions` (`hosts`, and credentials when `users` were given). */
 export const STOMP_TESTING_OPTIONS = 'nestjs-stomp:testing:options';
-/** DI token of the embedded broker's `stomp://127.0.0.1:PORT` URL. */
+/** DI token of the embedded broker's URL, `stomp://127.0.0.1:PORT` (with the first user's `LOGIN:PASSCODE@` when `users` were given). */
 export const STOMP_TESTING_URL = 'nestjs-stomp:testing:url';
 
 /**

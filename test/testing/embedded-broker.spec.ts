@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StompBrokerError, StompConnection, StompUsageError } from '../../lib';
-import { EmbeddedBroker } from '../../lib/testing';
+import { EmbeddedBroker, waitForMessage } from '../../lib/testing';
 import { deadPort } from '../support/fake-peer';
 import { closeAll, session } from '../support/session';
 import { Inbox } from '../support/wait';
@@ -99,6 +99,22 @@ describe('EmbeddedBroker: lifecycle and CONNECT', () => {
     const sneaky = await RawClient.open(broker);
     sneaky.write('CONNECT\naccept-version:1.2\nlogin:constructor\npasscode:x\n\n\0');
     expect((await sneaky.expectError()).header('message')).toBe('Access refused');
+  });
+
+  // broker.url had no credentials: waitForMessage(broker.url, …) was refused ("login \"\" refused").
+  it('with users, url carries the first user\'s credentials (percent-encoded), so the URL alone connects', async () => {
+    const plain = await startBroker({ users: { guest: 'guest' } });
+    expect(plain.url).toBe(`stomp://guest:guest@127.0.0.1:${plain.port}`);
+    const s = await session(targetOf(plain), '1.2');
+    const queue = '/queue/url-credentials';
+    await s.conn.send(queue, 'found', { receipt: true });
+    expect((await waitForMessage(plain.url, queue)).text()).toBe('found');
+
+    const odd = await startBroker({ users: { 'a@b:c': 'p/w%d@e', other: 'x' } });
+    expect(odd.url).toBe(`stomp://a%40b%3Ac:p%2Fw%25d%40e@127.0.0.1:${odd.port}`);
+    const conn = new StompConnection({ hosts: [odd.url], autoReconnect: false });
+    await conn.connect();
+    await conn.disconnect();
   });
 
   it('offers configured heart-beats, sends EOLs, and drops a client silent for twice its promised interval', async () => {

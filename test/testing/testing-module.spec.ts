@@ -60,7 +60,7 @@ describe('StompTestingModule', () => {
     const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
     const probe = app.get(Probe);
     expect(probe.broker).toBeInstanceOf(EmbeddedBroker);
-    expect(probe.url).toBe(`stomp://127.0.0.1:${probe.broker.port}`);
+    expect(probe.url).toBe(`stomp://tester:pw@127.0.0.1:${probe.broker.port}`);
     expect(app.get(STOMP_TESTING_OPTIONS)).toEqual({ hosts: [['127.0.0.1', probe.broker.port]], login: 'tester', passcode: 'pw' });
     expect(probe.connection.isConnected()).toBe(true);
     await app.close();
