@@ -424,7 +424,10 @@ export class StompConnection {
     if (login !== undefined) headers.push(['login', login]);
     if (passcode !== undefined) headers.push(['passcode', passcode]);
     const command = version === '1.0' || args.withConnectCommand ? 'CONNECT' : 'STOMP';
-    return new Frame(command, [...headers, ...toEntries(args.headers)]);
+    const given = toEntries(args.headers);
+    const overridden = new Set(given.map(([name]) => name));
+    const standing = toEntries(this.options.connectHeaders).filter(([name]) => !overridden.has(name));
+    return new Frame(command, [...headers, ...standing, ...given]);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { DecoderLimits } from './decoder';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS } from './decoder';
 import { DEFAULT_STOMP_PORT, orderEndpoints, parseEndpoint, type Endpoint, type HostAndPort } from './endpoints';
 import { StompUsageError } from './errors';
+import type { HeadersInit } from './frame';
 import { STOMP_VERSIONS, type StompVersion } from './versions';
 
 /**
@@ -53,6 +54,11 @@ export interface ConnectionOptions extends DecoderLimits {
   passcode?: string;
   /** The `host` header (a virtual host on RabbitMQ; ignored by ActiveMQ). @default '/' (1.1, 1.2) */
   vhost?: string;
+  /**
+   * Extra CONNECT headers for every connect and reconnect, such as `client-id`, which ActiveMQ needs
+   * for durable topic subscriptions. `connect({ headers })` adds to them and wins on a shared name.
+   */
+  connectHeaders?: HeadersInit;
   /** `[cx, cy]`: we can send every cx ms, we want to receive every cy ms; 0 = never. @default [0, 0] */
   heartbeats?: readonly [number, number];
   /** A silent broker is detected after this many receive intervals. @default 1.5 */
@@ -86,13 +92,14 @@ export interface ConnectionOptions extends DecoderLimits {
 }
 
 /** Options with every default applied and every value checked. */
-export interface ResolvedOptions extends Required<Omit<ConnectionOptions, 'hosts' | 'bindHostPort' | 'tls' | 'login' | 'passcode' | 'vhost'>> {
+export interface ResolvedOptions extends Required<Omit<ConnectionOptions, 'hosts' | 'bindHostPort' | 'tls' | 'login' | 'passcode' | 'vhost' | 'connectHeaders'>> {
   endpoints: Endpoint[];
   bindHostPort?: readonly [string, number];
   tls?: TlsConnectionOptions;
   login?: string;
   passcode?: string;
   vhost?: string;
+  connectHeaders?: HeadersInit;
 }
 
 /** Every default of {@link ConnectionOptions}. */

@@ -138,9 +138,9 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     return brokerProduct(connection.connected) !== 'rabbitmq';
   }
 
-  /** The connection, once connected. */
+  /** The connection, from `connect()` until `close()`; throws `StompUsageError` outside that. */
   unwrap<T = StompConnection>(): T {
-    if (this.connection === null) throw new StompUsageError('ClientStomp is not connected yet: unwrap() after connect()', StompErrorCode.InvalidState);
+    if (this.connection === null) throw new StompUsageError('ClientStomp has no connection: unwrap() works from connect() until close()', StompErrorCode.InvalidState);
     return this.connection as T;
   }
 

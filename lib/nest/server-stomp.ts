@@ -36,7 +36,11 @@ export interface StompSubscriptionExtras {
   manualAck?: boolean;
   /** Handlers running at once for this subscription. @default the server's `concurrency` */
   concurrency?: number;
-  /** Extra SUBSCRIBE headers (`selector`, `durable`, `x-queue-type`…); a prefetch header here wins over the derived one. */
+  /**
+   * Extra SUBSCRIBE headers (`selector`, `durable`, `x-queue-type`…); a prefetch header here wins over
+   * the derived one, and an `id` is the subscription id (by default `nest-<n>`, from the handler's
+   * place among all handlers), which a durable subscription on RabbitMQ needs to keep.
+   */
   headers?: Record<string, string>;
 }
 
@@ -161,7 +165,10 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     let index = 0;
     for (const [destination, handler] of this.messageHandlers) {
       const extras = this.extrasOf(handler);
-      const id = `nest-${index++}`;
+      // A durable subscription needs an id that does not change when handlers are added or moved.
+      const id = extras.headers?.id ?? `nest-${index}`;
+      index += 1;
+      if (this.routes.has(id)) throw new StompUsageError(`subscription id ${id} of ${destination} is already used for ${this.routes.get(id)!.destination}`);
       const worker = new SubscriptionWorker(
         connection,
         { ack: this.ackOf(extras), manualAck: extras.manualAck ?? this.options.manualAck ?? false, concurrency: this.concurrencyOf(extras) },
@@ -193,7 +200,9 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
    */
   private subscribeHeaders(extras: StompSubscriptionExtras): HeadersInit {
     const prefetch = this.ackOf(extras) === 'auto' ? {} : { 'prefetch-count': String(this.concurrencyOf(extras)), 'activemq.prefetchSize': String(this.concurrencyOf(extras)) };
-    return { ...prefetch, ...extras.headers };
+    // The id is the route's (see bindRoutes), which subscribe() writes itself.
+    const { id: _id, ...headers } = extras.headers ?? {};
+    return { ...prefetch, ...headers };
   }
 
   /** Routes a MESSAGE by its subscription id, not its destination (wildcards deliver concrete ones). */
@@ -369,9 +378,9 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     });
   }
 
-  /** The connection, once `listen()` created it. */
+  /** The connection, from `listen()` until `close()`; throws `StompUsageError` outside that. */
   unwrap<T = StompConnection>(): T {
-    if (this.connection === null) throw new StompUsageError('ServerStomp is not listening yet: unwrap() after listen()', StompErrorCode.InvalidState);
+    if (this.connection === null) throw new StompUsageError('ServerStomp has no connection: unwrap() works from listen() until close()', StompErrorCode.InvalidState);
     return this.connection as T;
   }
 

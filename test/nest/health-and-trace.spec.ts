@@ -35,6 +35,23 @@ describe('health indicator and frame trace', () => {
     expect(indicator.isHealthy('stomp', connection).stomp).toMatchObject({ status: 'down', state: 'disconnected', reason: 'not connected' });
   });
 
+  it('checks a ServerStomp itself: down before listen() and after close(), up in between', async () => {
+    @Module({ imports: [TerminusModule], providers: [StompHealthIndicator] })
+    class HealthModule {}
+    const health = await NestFactory.createApplicationContext(HealthModule, { logger: false });
+    const indicator = health.get(StompHealthIndicator);
+    @Module({})
+    class Empty {}
+    const server = new ServerStomp(broker.options);
+    expect(indicator.isHealthy('stomp', server).stomp).toMatchObject({ status: 'down', state: 'not started' });
+    const app = await NestFactory.createMicroservice(Empty, { strategy: server, logger: false });
+    await app.listen();
+    expect(indicator.isHealthy('stomp', server).stomp).toMatchObject({ status: 'up', state: 'connected' });
+    await app.close();
+    expect(indicator.isHealthy('stomp', server).stomp).toMatchObject({ status: 'down', state: 'not started' });
+    await health.close();
+  });
+
   it('traces frames through the Nest logger at debug level, masked', async () => {
     const lines: string[] = [];
     const capture = (...args: unknown[]): void => void lines.push(args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' '));

@@ -4,8 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, MessagePattern, Payload, RpcException, Transport } from '@nestjs/microservices';
 import { EMPTY, firstValueFrom, interval, lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
 import { ServerStomp, StompConnection, StompContext, StompRecordBuilder, StompStatus, StompTransactional, STOMP_TRANSPORT } from '../../lib';
-import { BROKERS } from '../support/brokers';
-import { closeAll, remainingOn, session } from '../support/session';
+import { BROKERS, type BrokerTarget } from '../support/brokers';
+import { close, closeAll, remainingOn, session, writeRaw } from '../support/session';
 import { Inbox, uniqueName } from '../support/wait';
 import { closeApps, startClient, startServer } from './harness';
 
@@ -343,6 +343,32 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect([...done, ...(await remainingOn(broker, queue))]).toEqual(sent);
   });
 
+  if (broker.name !== 'embedded') {
+    it('keeps a durable topic subscription across restarts: a stable subscription id, CONNECT headers from the options', async () => {
+      const topic = `/topic/${uniqueName('durable')}`;
+      const name = uniqueName('durable-sub');
+      // RabbitMQ names the subscription's queue after its id; ActiveMQ keys it by client-id and name.
+      const headers: Record<string, string> = broker.name === 'rabbitmq' ? { durable: 'true', 'auto-delete': 'false', id: name } : { 'activemq.subscriptionName': name };
+      const options = { connectHeaders: { 'client-id': name } };
+      const seen = new Inbox<{ data: unknown; subscription?: string }>();
+      @Controller()
+      class Durable {
+        @EventPattern<string>(topic, { headers })
+        handle(@Payload() data: unknown, @Ctx() ctx: StompContext): void {
+          seen.push({ data, subscription: ctx.getSubscription() });
+        }
+      }
+      const first = await startServer(broker, [Durable], options);
+      await first.app.close();
+      const s = await session(broker, '1.2');
+      await s.conn.send(topic, 'while away', { contentType: 'text/plain', headers: { persistent: 'true' }, receipt: true });
+      await startServer(broker, [Durable], options);
+      expect(await seen.next(10_000, 'the message sent while the app was down')).toEqual({ data: 'while away', subscription: broker.name === 'rabbitmq' ? name : 'nest-0' });
+      await closeApps();
+      await dropDurableSubscription(broker, topic, headers, name);
+    });
+  }
+
   if (broker.name === 'rabbitmq') {
     it.each(['client-individual', 'auto'] as const)('close() with a busy queue (%s): no broker error, and a message RabbitMQ dropped on its way is counted', async (ack) => {
       const queue = `/queue/${uniqueName('close-busy')}`;
@@ -513,7 +539,7 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     expect(await remainingOn(broker, queue)).toEqual([]);
   });
 
-  it('fails at start-up on a non-string pattern or a destination two handlers cannot share', async () => {
+  it('fails at start-up on a non-string pattern, a destination two handlers cannot share, or a subscription id given twice', async () => {
     const queue = `/queue/${uniqueName('dup')}`;
     @Controller()
     class Twice {
@@ -541,6 +567,30 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
       }
     }
     await expect(startServer(broker, [ObjectPattern])).rejects.toThrow(/destinations such as/);
+    @Controller()
+    class SameId {
+      @EventPattern<string>(queue, { headers: { id: 'shared' } })
+      a(): void {}
+      @EventPattern<string>(`${queue}-other`, { headers: { id: 'shared' } })
+      b(): void {}
+    }
+    await expect(startServer(broker, [SameId])).rejects.toThrow(/subscription id shared of .+ is already used for/);
   });
 
 });
+
+/** Deletes a durable topic subscription: an UNSUBSCRIBE that says so (RabbitMQ: `durable`; ActiveMQ: the name, same client-id). */
+async function dropDurableSubscription(broker: BrokerTarget, topic: string, headers: Record<string, string>, clientId: string): Promise<void> {
+  const s = await session(broker, '1.2', { connectHeaders: { 'client-id': clientId } });
+  const id = headers.id ?? 'drop';
+  await s.conn.subscribe(topic, id, 'auto', headers, { receipt: true });
+  if (broker.name === 'rabbitmq') {
+    await s.conn.unsubscribe(id, { headers: { durable: 'true' }, receipt: true });
+  } else {
+    // ActiveMQ removes only an inactive one: end it first, then name it in an UNSUBSCRIBE of its own.
+    await s.conn.unsubscribe(id, { receipt: true });
+    writeRaw(s.conn, `UNSUBSCRIBE\nid:${id}\nactivemq.subscriptionName:${headers['activemq.subscriptionName']}\n\n\0`);
+  }
+  // An ERROR for the UNSUBSCRIBE would fail the DISCONNECT's receipt.
+  await close(s);
+}

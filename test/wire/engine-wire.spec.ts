@@ -136,6 +136,19 @@ describe('engine on the wire (scripted fake peer)', () => {
     expect(conn.isConnected()).toBe(true);
   });
 
+  it('sends connectHeaders in every CONNECT, reconnects too; connect({ headers }) wins on a shared name', async () => {
+    const conn = open({ connectHeaders: { 'client-id': 'billing', tenant: 'a' } });
+    const done = conn.connect({ headers: { tenant: 'b' } });
+    const first = await peer().nextConnection();
+    const connect = await first.accept();
+    await done;
+    const extra = (frame: Frame): string[][] => frame.entries.filter(([name]) => ['client-id', 'tenant'].includes(name)).map(([name, value]) => [name, value]);
+    expect(extra(connect)).toEqual([['client-id', 'billing'], ['tenant', 'b']]);
+    first.cut();
+    const second = await peer().nextConnection();
+    expect(extra(await second.accept())).toEqual([['client-id', 'billing'], ['tenant', 'b']]);
+  });
+
   it('fails over from a dead port to a live one', async () => {
     const dead = await deadPort();
     const tried = new Inbox<string>();
