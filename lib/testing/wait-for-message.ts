@@ -14,19 +14,59 @@ const PREFETCH_ONE: readonly HeaderEntry[] = [
   ['activemq.prefetchSize', '1'],
 ];
 
+/**
+ * What {@link waitForMessage} returns: a promise of the message, which also says when the
+ * subscription is in place.
+ */
+export interface PendingMessage extends Promise<Frame> {
+  /**
+   * Resolves once the broker confirmed the SUBSCRIBE (its RECEIPT; at the latest with the message):
+   * from then on, a message published to a topic reaches this wait. Rejects as the wait itself does
+   * (connection refused, timeout…) when that happens before; a caller who does not await it still
+   * hears of the failure from the wait, and no unhandled rejection is reported for it.
+   */
+  readonly subscribed: Promise<void>;
+}
+
 let waits = 0;
 
 /**
  * Subscribes to `destination` and resolves with the first message that arrives, acknowledged and
  * with the subscription ended. Give it a connected {@link StompConnection} (left connected), or a
- * `stomp://` URL or connection options to connect just for this wait. On a queue it takes exactly
- * one message; the rest stay queued.
+ * `stomp://` URL (an `EmbeddedBroker`'s `url` carries its first user's credentials) or connection
+ * options to connect just for this wait. On a queue it takes exactly one message; the rest stay
+ * queued. A topic keeps nothing for a subscription that does not exist yet: publish to it only
+ * once {@link PendingMessage.subscribed} has resolved.
  * @throws {StompTimeoutError} when no message arrived within `timeoutMs`.
  * @throws {StompUsageError} for a `timeoutMs` that is not more than 0 and at most 2^31 − 1.
  * @example
+ * // A queue holds the message until it is taken: no need to wait for the subscription.
  * const invoice = await waitForMessage(broker.url, '/queue/invoices', { timeoutMs: 2000 });
+ * @example
+ * // A topic drops what nobody is subscribed to: publish once the subscription is in place.
+ * const price = waitForMessage(broker.url, '/topic/prices');
+ * await price.subscribed;
+ * await conn.send('/topic/prices', '9.5');
+ * expect((await price).text()).toBe('9.5');
  */
-export async function waitForMessage(connectionOrUrl: StompConnection | string | ConnectionOptions, destination: string, options: WaitForMessageOptions = {}): Promise<Frame> {
+export function waitForMessage(connectionOrUrl: StompConnection | string | ConnectionOptions, destination: string, options: WaitForMessageOptions = {}): PendingMessage {
+  let markSubscribed!: () => void;
+  let failSubscribed!: (error: unknown) => void;
+  const subscribed = new Promise<void>((resolve, reject) => {
+    markSubscribed = resolve;
+    failSubscribed = reject;
+  });
+  // Handled here so that a caller awaiting only the message is not told twice of one failure.
+  subscribed.catch(() => undefined);
+  const message = receive(connectionOrUrl, destination, options, markSubscribed).catch((error: unknown) => {
+    failSubscribed(error);
+    throw error;
+  });
+  return Object.assign(message, { subscribed });
+}
+
+/** The wait itself; `onSubscribed` is called once the subscription is in place. */
+async function receive(connectionOrUrl: StompConnection | string | ConnectionOptions, destination: string, options: WaitForMessageOptions, onSubscribed: () => void): Promise<Frame> {
   const timeoutMs = options.timeoutMs ?? 5000;
   if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) throw new StompUsageError(`option timeoutMs must be more than 0 and at most ${MAX_TIMER_MS} ms, got ${timeoutMs}`);
   const own = !(connectionOrUrl instanceof StompConnection);
@@ -39,7 +79,7 @@ export async function waitForMessage(connectionOrUrl: StompConnection | string |
       reject(new StompTimeoutError(`a MESSAGE on ${destination}`, timeoutMs));
     }, timeoutMs);
   });
-  const wait = new FirstMessage(conn, destination, subscribeHeaders(options.headers));
+  const wait = new FirstMessage(conn, destination, subscribeHeaders(options.headers), onSubscribed);
   try {
     if (own) await Promise.race([conn.connect(), deadline]);
     return await Promise.race([wait.start(), deadline]);
@@ -73,25 +113,31 @@ class FirstMessage {
     private readonly conn: StompConnection,
     private readonly destination: string,
     private readonly headers: HeaderEntry[],
+    private readonly onSubscribed: () => void,
   ) {
     waits += 1;
     this.id = `wait-for-message-${waits}`;
   }
 
-  /** Subscribes; resolves with the first MESSAGE, once its ACK and the UNSUBSCRIBE are written. */
+  /**
+   * Subscribes, calling `onSubscribed` at the SUBSCRIBE's receipt (or the first MESSAGE, if it comes
+   * first); resolves with the first MESSAGE, once its ACK and the UNSUBSCRIBE are written.
+   */
   start(): Promise<Frame> {
     return new Promise<Frame>((resolve, reject) => {
       this.conn.setListener(this.id, {
         onMessage: (frame) => {
           if (frame.header('subscription') !== this.id || this.ended) return;
           this.ended = true;
+          // A broker may deliver before it answers the receipt: the subscription was there all the same.
+          this.onSubscribed();
           this.conn.removeListener(this.id);
           // Both in one tick, so they leave in one segment: a broker reads the UNSUBSCRIBE before it
           // could hand the freed prefetch slot another message, which would then come back redelivered.
           Promise.all([this.conn.ack(frame), this.conn.unsubscribe(this.id)]).then(() => resolve(frame), reject);
         },
       });
-      this.conn.subscribe(this.destination, this.id, 'client-individual', this.headers, { receipt: true }).catch(reject);
+      this.conn.subscribe(this.destination, this.id, 'client-individual', this.headers, { receipt: true }).then(this.onSubscribed, reject);
     });
   }
 
