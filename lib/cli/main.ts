@@ -11,7 +11,7 @@ import { CliUsageError, ExitCode } from './errors';
 import { errorLine } from './format';
 import { commandHelp, HELP_OPTION, overviewHelp, PROGRAM } from './help';
 import { processIo, type CliIo } from './io';
-import { packageVersion } from './version';
+import { packageVersion } from '../engine/package-version';
 
 /** Every subcommand, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [ping, send, subscribe, rpc, bench];

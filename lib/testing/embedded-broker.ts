@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_HEADERS,
@@ -11,6 +9,7 @@ import {
   type ConnectionOptions,
   type DecoderLimits,
 } from '../engine';
+import { packageVersion } from '../engine/package-version';
 import { BrokerSession, type SessionHost, type SessionSettings } from './broker-session';
 import { Destinations } from './destinations';
 
@@ -216,10 +215,10 @@ function wholeOption(name: string, value: number, min: number, max = Number.MAX_
   return value;
 }
 
-/** The package version for the `server` header; lib/testing and dist/testing both sit two levels below package.json. */
+/** The package version for the `server` header; a broken install still serves, as 0.0.0. */
 function readPackageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+    return packageVersion();
   } catch {
     return '0.0.0';
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BROKERS } from '../support/brokers';
-import { closeAll, session } from '../support/session';
+import { closeAll, remainingOn, session } from '../support/session';
 import { uniqueName } from '../support/wait';
 import { CliProcess, killAll, runCli, urlOf } from './cli-process';
 
@@ -159,6 +159,24 @@ describe.each(REAL_BROKERS)('nestjs-stomp on $name', (broker) => {
     await s.conn.send(dest, 'after Ctrl-C', { receipt: true });
     await s.conn.subscribe(dest, 'check', 'auto');
     expect((await s.inbox('check').next(10_000, 'the message sent after Ctrl-C')).text()).toBe('after Ctrl-C');
+  });
+
+  it('subscribe | head on a busy queue (client acks): exits 0 when the reader goes, and what it did not print stays queued', async () => {
+    const dest = queue('busy-head');
+    const s = await session(broker, '1.2');
+    const count = 3000;
+    for (let i = 0; i < count; i++) await s.conn.send(dest, `m${i}`, { receipt: i === count - 1 });
+    // No prefetch: the broker pushes the whole queue, so some of it is on its way when the UNSUBSCRIBE lands.
+    const cli = new CliProcess(['subscribe', dest, '--ack', 'client-individual'], env);
+    await cli.waitFor('stdout', /\n\nm2\n/);
+    cli.child.stdout.destroy();
+    const { code, signal, stderr } = await cli.exited();
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(stderr).not.toContain('nestjs-stomp:');
+    // Each message is acked once written: at least the three seen are gone, and far from all.
+    const left = (await remainingOn(broker, dest)).length;
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(count - 3);
   });
 
   it('bench sends through a fresh queue while consuming and prints both rates', async () => {

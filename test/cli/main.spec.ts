@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, COMMANDS } from '../../lib/cli/main';
 import type { CliIo } from '../../lib/cli/io';
-import { packageVersion } from '../../lib/cli/version';
+import { packageVersion } from '../../lib/engine/package-version';
 import { runCli } from './cli-process';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -88,13 +88,13 @@ describe('nestjs-stomp main()', () => {
     expect((await runMain(['--help'])).stdout).toContain(`'nestjs-stomp --version'`);
   });
 
-  it('the version comes from the package.json two levels up, as from dist/cli in the published package', () => {
+  it('the version comes from the package.json two levels up, as from dist/engine in the published package', () => {
     const root = mkdtempSync(join(tmpdir(), 'nestjs-stomp-version-'));
     try {
-      mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
+      mkdirSync(join(root, 'dist', 'engine'), { recursive: true });
       writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'nestjs-stomp', version: '9.8.7' }));
-      expect(packageVersion(join(root, 'dist', 'cli'))).toBe('9.8.7');
-      expect(() => packageVersion(join(root, 'nowhere', 'cli', 'deeper'))).toThrow(/cannot read the version of nestjs-stomp from .*package\.json/);
+      expect(packageVersion(join(root, 'dist', 'engine'))).toBe('9.8.7');
+      expect(() => packageVersion(join(root, 'nowhere', 'engine', 'deeper'))).toThrow(/cannot read the version of nestjs-stomp from .*package\.json/);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -78,6 +78,7 @@ describe('the package npm pack makes', () => {
     expect(result.reply).toEqual({ doubled: 42 });
     expect(result.emitted).toEqual({ kind: 'emitted' });
     expect(result.cli).toContain('"doubled": 8');
+    expect(result.version).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
     expect(result.entryPoints['nestjs-stomp']).toEqual(expect.arrayContaining(['ClientStomp', 'ServerStomp', 'StompConnection', 'StompContext', 'StompModule', 'StompError']));
     expect(result.entryPoints['nestjs-stomp/engine']).toEqual(expect.arrayContaining(['StompConnection', 'FrameDecoder', 'encodeFrame']));
     expect(result.entryPoints['nestjs-stomp/engine']).not.toContain('ClientStomp');

@@ -28,7 +28,7 @@ export const subscribe: Command = {
   options: [
     { name: 'ack', value: 'MODE', description: 'auto, client or client-individual (default auto; client-individual with --count)' },
     { name: 'count', short: 'n', value: 'N', description: 'exit after N messages' },
-    { name: 'header', short: 'H', value: 'NAME:VALUE', repeatable: true, description: 'add a SUBSCRIBE header, e.g. selector:type = \'x\' (repeatable)' },
+    { name: 'header', short: 'H', value: 'NAME:VALUE', repeatable: true, description: 'add a SUBSCRIBE header, e.g. selector:kind = \'x\' (repeatable)' },
   ],
   details:
     'Prints each MESSAGE as command, headers, a blank line and the body: JSON pretty-printed,\n' +

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StompError, StompErrorCode } from '../engine';
+import { StompError, StompErrorCode } from './errors';
 
 /**
  * The version of the nestjs-stomp package, read at run time from its package.json, which is
- * published: it sits two levels above this module both in a checkout (lib/cli) and in the
- * installed package (dist/cli). `moduleDir` is for tests.
+ * published: it sits two levels above this module both in a checkout (lib/engine) and in the
+ * installed package (dist/engine). `moduleDir` is for tests.
+ * @internal
  * @throws {StompError} when package.json cannot be read or has no version (a broken install).
  */
 export function packageVersion(moduleDir: string = __dirname): string {
