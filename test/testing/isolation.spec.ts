@@ -18,7 +18,7 @@ describe('lib/testing isolation', () => {
     const imports = [...readFileSync(join(root, file), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]);
     for (const spec of imports) {
       if (spec.startsWith('./')) expect(brokerFiles).toContain(`${spec.slice(2)}.ts`);
-      else expect(spec).toMatch(/^(node:|\.\.\/engine$)/);
+      else expect(spec).toMatch(/^(node:|\.\.\/engine(\/[\w-]+)?$)/);
     }
   });
 });
