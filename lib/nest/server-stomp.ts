@@ -266,7 +266,8 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
       else failed = await this.reply(context.getConnection(), frame, await handler(data, context));
     } catch (error) {
       failed = true;
-      this.logger.error(`handler for ${destination} failed: ${describe(error)}`);
+      // Nest's exception filter has logged an unknown error with its stack, and hands over only a generic envelope.
+      if (!isNestUnknownError(error)) this.logger.error(`handler for ${destination} failed on message ${frame.header('message-id')}: ${describe(error)}`);
     }
     if (context.isSettled()) return context.getState().settlement === 'left' ? 'left' : 'settled';
     return failed ? 'nack' : 'ack';
@@ -475,6 +476,13 @@ async function completion(result: unknown): Promise<void> {
 function errorBody(error: unknown): unknown {
   if (error instanceof Error) return { status: 'error', message: error.message };
   return error ?? { status: 'error', message: 'unknown error' };
+}
+
+/** What Nest's RPC exception filter turns an error that is not an `RpcException` into, after logging it. */
+function isNestUnknownError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { status, message, ...rest } = error as Record<string, unknown>;
+  return status === 'error' && message === 'Internal server error' && Object.keys(rest).length === 0;
 }
 
 function describe(error: unknown): string {

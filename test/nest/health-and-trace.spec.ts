@@ -1,6 +1,6 @@
 import { Controller, Injectable, Module, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { EventPattern, Payload, RpcException } from '@nestjs/microservices';
 import { TerminusModule } from '@nestjs/terminus';
 import { inspect } from 'node:util';
 import { InjectStompConnection, ServerStomp, StompConnection, StompModule } from '../../lib';
@@ -50,6 +50,38 @@ describe('health indicator and frame trace', () => {
     await app.close();
     expect(indicator.isHealthy('stomp', server).stomp).toMatchObject({ status: 'down', state: 'not started' });
     await health.close();
+  });
+
+  it('logs a failed event handler once: Nest logs an unknown error with its stack, the transport an RpcException', async () => {
+    const activemq = BROKERS.find((target) => target.name === 'activemq')!;
+    const lines = new Inbox<string>();
+    const capture = (...args: unknown[]): void => lines.push(args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' '));
+    const logger: LoggerService = { log: capture, error: capture, warn: capture, debug: capture, verbose: capture };
+    const queue = `/queue/${uniqueName('failing')}`;
+    @Controller()
+    class Failing {
+      @EventPattern<string>(queue)
+      handle(@Payload() data: string): void {
+        if (data === 'boom') throw new Error('boom');
+        throw new RpcException('refused');
+      }
+    }
+    @Module({ controllers: [Failing] })
+    class FailingModule {}
+    // ActiveMQ dead-letters a NACKed message, so neither comes back.
+    const app = await NestFactory.createMicroservice(FailingModule, { strategy: new ServerStomp(activemq.options), logger });
+    await app.listen();
+    const producer = await session(activemq, '1.2');
+    for (const body of ['boom', 'refused']) await producer.conn.send(queue, body, { contentType: 'text/plain', receipt: true });
+    const seen: string[] = [];
+    while (!seen.some((line) => line.includes('refused'))) seen.push(await lines.next(10_000, 'the log line of the RpcException'));
+    await app.close();
+    const about = (needle: string): string[] => [...seen, ...lines.pending].filter((line) => line.includes(needle));
+    expect(about('boom')).toHaveLength(1);
+    expect(about('boom')[0]).toContain('Error: boom\n    at ');
+    expect(about('Internal server error')).toEqual([]);
+    expect(about('refused')).toEqual([expect.stringContaining(`handler for ${queue} failed on message ID:`)]);
+    expect(about('refused')[0]).toContain('"message":"refused"');
   });
 
   it('traces frames through the Nest logger at debug level, masked', async () => {
