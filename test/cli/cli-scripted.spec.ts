@@ -2,17 +2,18 @@ import type { Frame } from '../../lib';
 import { FakePeer } from '../support/fake-peer';
 import { CliProcess, killAll } from './cli-process';
 
+// Each test talks to a scripted peer of its own.
+let peer: FakePeer;
+beforeEach(async () => {
+  peer = await FakePeer.start();
+});
+afterEach(async () => {
+  killAll();
+  await peer.stop();
+});
+
 /** What a broker does only in a race, played by a scripted peer so that it happens every time. */
 describe('nestjs-stomp subscribe against a scripted peer', () => {
-  let peer: FakePeer;
-  beforeEach(async () => {
-    peer = await FakePeer.start();
-  });
-  afterEach(async () => {
-    killAll();
-    await peer.stop();
-  });
-
   it.each([
     ['client-individual', 'leaves it unprinted and unacknowledged (no ACK after UNSUBSCRIBE: brokers refuse it)', ''],
     ['auto', 'still prints it (the broker counts it delivered)', 'late'],
@@ -38,15 +39,6 @@ describe('nestjs-stomp subscribe against a scripted peer', () => {
 
 /** What the CLI writes on the wire, read by a scripted peer: the SEND frame as it left. */
 describe('nestjs-stomp bodies on the wire (scripted peer)', () => {
-  let peer: FakePeer;
-  beforeEach(async () => {
-    peer = await FakePeer.start();
-  });
-  afterEach(async () => {
-    killAll();
-    await peer.stop();
-  });
-
   /** Answers the receipt of each of `count` SENDs and returns them; the CLI then disconnects. */
   async function sends(cli: CliProcess, count: number): Promise<Frame[]> {
     const socket = await peer.nextConnection();
