@@ -588,8 +588,17 @@ export class StompConnection {
     waiter.resolve();
   }
 
+  /**
+   * How many receive intervals of silence are allowed. ActiveMQ Classic writes a heart-beat only
+   * after a whole interval in which it wrote nothing, checked once an interval, so its gaps reach two
+   * intervals (the first one after CONNECTED always does): it is allowed one interval more.
+   */
+  private receiveScale(): number {
+    return this.options.heartbeatReceiveScale + (brokerProduct(this.connectedFrame) === 'activemq' ? 1 : 0);
+  }
+
   private startHeartbeats(socket: Socket): void {
-    const monitor = new HeartbeatMonitor(this.heartbeats, this.options.heartbeatReceiveScale, {
+    const monitor = new HeartbeatMonitor(this.heartbeats, this.receiveScale(), {
       lastReadAt: () => this.lastRead,
       lastWriteAt: () => this.writer.lastWriteAt,
       // Its own socket, not the current one: a monitor must never write on a socket it was not started for.
@@ -597,7 +606,7 @@ export class StompConnection {
       onTimeout: () => {
         if (socket !== this.socket) return;
         this.emit('onHeartbeatTimeout');
-        this.fail(socket, new StompTimeoutError('heart-beat from the broker', Math.round(this.heartbeats.receiveMs * this.options.heartbeatReceiveScale)));
+        this.fail(socket, new StompTimeoutError('heart-beat from the broker', Math.round(this.heartbeats.receiveMs * this.receiveScale())));
       },
     });
     // The monitor goes with its socket, even one whose close the connection no longer follows.
