@@ -133,6 +133,14 @@ export class StompConnection {
   private reading: Socket | null = null;
   private negotiated: StompVersion | null = null;
   private connectedFrame: Frame | null = null;
+  /**
+   * RabbitMQ applies a cumulative (`client`) ACK or NACK to every earlier unacknowledged message of
+   * the connection, whatever its subscription, against the spec's "of the subscription": another
+   * subscription's message whose handler still runs would be acknowledged, and its own NACK then
+   * fail the connection. So there a `client` subscription is made `client-individual` on the wire,
+   * and its cumulative settling written as one frame per message it covers.
+   */
+  private settlesOneByOne = false;
   private heartbeat: HeartbeatMonitor | null = null;
   private heartbeats: HeartbeatIntervals = { sendMs: 0, receiveMs: 0 };
   private connectArgs: ConnectArgs = {};
@@ -572,10 +580,12 @@ export class StompConnection {
     }
     // Encoded while the attempt can still fail: a subscription this version cannot carry ends it with
     // the encoder's error at once, instead of leaving it to the CONNECTED timeout.
-    const resubscribes = [...this.subscriptions.values()].map((subscription) => this.encode(subscribeFrame(subscription), version));
+    const oneByOne = brokerProduct(frame) === 'rabbitmq';
+    const resubscribes = [...this.subscriptions.values()].map((subscription) => this.encode(subscribeFrame(subscription, oneByOne), version));
     this.connectedWaiter = null;
     this.negotiated = version;
     this.connectedFrame = frame;
+    this.settlesOneByOne = oneByOne;
     this.encodeOptions = brokerProduct(frame) === 'activemq' ? { ...this.options, textAsModifiedUtf8: true } : this.options;
     this.hadSession = true;
     this.connectedAt = performance.now();
@@ -775,12 +785,15 @@ export class StompConnection {
    * `written` update local state; every failure becomes a rejection, and when one occurs nothing
    * is written and no state changes. A `null` frame means there is nothing to send.
    */
-  private guard(build: () => Frame | null, receipt?: boolean | string, written?: () => void): Promise<void> {
+  private guard(build: () => Frame | readonly Frame[] | null, receipt?: boolean | string, written?: () => void): Promise<void> {
     try {
       if (this.state !== 'connected') throw new StompConnectionError('not connected', StompErrorCode.NotConnected);
-      const frame = build();
-      if (frame === null) return RESOLVED;
-      const sent = this.transmit(frame, receipt);
+      const built = build();
+      if (built === null) return RESOLVED;
+      // Several frames (a cumulative settling written one by one) leave together; a receipt goes on the last.
+      const frames = built instanceof Frame ? [built] : built;
+      for (let i = 0; i < frames.length - 1; i++) this.transmit(frames[i]!, undefined);
+      const sent = this.transmit(frames[frames.length - 1]!, receipt);
       // Local state follows only a frame that was encoded and handed to the socket.
       written?.();
       return sent;
@@ -838,7 +851,7 @@ export class StompConnection {
         throw new StompUsageError(`subscription id ${subscription.id} is already used for ${existing.destination}`, StompErrorCode.InvalidState);
       }
       registered = subscription;
-      return subscribeFrame(subscription);
+      return subscribeFrame(subscription, this.settlesOneByOne);
     }, options.receipt, () => registered && this.subscriptions.set(registered.id, registered));
   }
 
@@ -889,10 +902,14 @@ export class StompConnection {
         id = ackId;
         const owner = this.settlements.ownerOf(id, command);
         if (options.transaction !== undefined) this.settlements.checkTransaction(options.transaction);
-        const headers: HeaderEntry[] =
-          this.negotiated === '1.2' ? [['id', id]] : this.negotiated === '1.1' ? [['message-id', id], ['subscription', subscription ?? owner]] : [['message-id', id]];
-        if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
-        return new Frame(command, appendHeaders(headers, options.headers));
+        const frameOf = (settled: string): Frame => {
+          const headers: HeaderEntry[] =
+            this.negotiated === '1.2' ? [['id', settled]] : this.negotiated === '1.1' ? [['message-id', settled], ['subscription', subscription ?? owner.id]] : [['message-id', settled]];
+          if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
+          return new Frame(command, appendHeaders(headers, options.headers));
+        };
+        if (owner.ack === 'client' && this.settlesOneByOne) return this.settlements.cumulative(id).map(([settled]) => frameOf(settled));
+        return frameOf(id);
       },
       options.receipt,
       () => this.settlements.settle(id, options.transaction),
@@ -949,11 +966,12 @@ function checkName(what: string, value: unknown): void {
   }
 }
 
-function subscribeFrame(subscription: Subscription): Frame {
+/** @param settlesOneByOne `client` goes on the wire as `client-individual` (see StompConnection.settlesOneByOne). */
+function subscribeFrame(subscription: Subscription, settlesOneByOne: boolean): Frame {
   return new Frame('SUBSCRIBE', [
     ['destination', subscription.destination],
     ['id', subscription.id],
-    ['ack', subscription.ack],
+    ['ack', settlesOneByOne && subscription.ack === 'client' ? 'client-individual' : subscription.ack],
     ...subscription.headers,
   ]);
 }

@@ -56,7 +56,7 @@ export class SettlementTracker {
    * The subscription of an unsettled message.
    * @throws {StompUsageError} when the message is unknown or already settled.
    */
-  ownerOf(ackId: string, command: string): string {
+  ownerOf(ackId: string, command: string): AckingSubscription {
     const owner = this.find(ackId);
     if (owner === undefined) {
       throw new StompUsageError(
@@ -64,7 +64,25 @@ export class SettlementTracker {
         StompErrorCode.InvalidState,
       );
     }
-    return owner.id;
+    return owner;
+  }
+
+  /**
+   * The unsettled messages that settling `ackId` (of a `client` subscription) settles, in arrival
+   * order: the earlier ones of its subscription, then itself.
+   */
+  cumulative(ackId: string): Array<[string, AckingSubscription]> {
+    const owner = this.find(ackId);
+    if (owner === undefined) return [];
+    const settled: Array<[string, AckingSubscription]> = [];
+    const throughNewest = ackId === this.newestId;
+    for (const entry of this.unsettled) {
+      if (entry[1] === HELD || entry[1].id !== owner.id) continue;
+      settled.push(entry);
+      if (entry[0] === ackId) break;
+    }
+    if (throughNewest) settled.push([ackId, owner]);
+    return settled;
   }
 
   /** Settles `ackId` (and, cumulatively, the earlier messages of its subscription), inside `transaction` if given. */
@@ -78,15 +96,7 @@ export class SettlementTracker {
       else this.hold(ackId, owner, held);
       return;
     }
-    const settled: Array<[string, AckingSubscription]> = [];
-    const throughNewest = ackId === this.newestId;
-    for (const entry of this.unsettled) {
-      if (entry[1] === HELD || entry[1].id !== owner.id) continue;
-      settled.push(entry);
-      if (entry[0] === ackId) break;
-    }
-    if (throughNewest) settled.push([ackId, owner]);
-    for (const [id, subscription] of settled) {
+    for (const [id, subscription] of this.cumulative(ackId)) {
       if (held === undefined) this.forget(id);
       else this.hold(id, subscription, held);
     }

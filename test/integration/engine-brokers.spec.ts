@@ -76,6 +76,29 @@ describe.each(BROKER_VERSIONS)('engine on %s', (_label, broker, version) => {
     expect(texts(await redelivered.take(2))).toEqual(['m3', 'end']);
   });
 
+  it("keeps a client-mode ACK to its own subscription: another subscription's earlier message stays unacknowledged", async () => {
+    const [queueA, queueB] = [`/queue/${uniqueName('cumulative-a')}`, `/queue/${uniqueName('cumulative-b')}`];
+    const s = await session(broker, version);
+    const errors: string[] = [];
+    s.conn.setListener('errors', { onError: (frame) => errors.push(frame.header('message') ?? '') });
+    const inboxB = await subscribe(s, queueB, 'client-individual');
+    const inboxA = await subscribe(s, queueA, 'client');
+    await sendAll(s, queueB, ['b1']);
+    const b1 = await inboxB.next();
+    await sendAll(s, queueA, ['a1', 'a2']);
+    const [, a2] = await inboxA.take(2);
+    await s.conn.ack(a2, undefined, { receipt: true });
+    // b1 arrived before a2 on this connection; the ACK of a2 was about queue A only.
+    await s.conn.ack(b1, undefined, { receipt: true });
+    expect(errors).toEqual([]);
+    await close(s);
+    const again = await session(broker, version);
+    const left = [await subscribe(again, queueA, 'auto'), await subscribe(again, queueB, 'auto')];
+    await sendAll(again, queueA, ['end a']);
+    await sendAll(again, queueB, ['end b']);
+    expect([(await left[0].next()).text(), (await left[1].next()).text()]).toEqual(['end a', 'end b']);
+  });
+
   it('acks one message at a time in client-individual mode', async () => {
     const queue = `/queue/${uniqueName('individual')}`;
     const s = await session(broker, version);

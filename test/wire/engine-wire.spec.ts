@@ -149,6 +149,25 @@ describe('engine on the wire (scripted fake peer)', () => {
     expect(extra(await second.accept())).toEqual([['client-id', 'billing'], ['tenant', 'b']]);
   });
 
+  it.each([
+    ['RabbitMQ/3.10.8', 'client-individual', ['a-1', 'a-2']],
+    ['ActiveMQ/5.17.2', 'client', ['a-2']],
+  ])('settles a client subscription on %s as the broker needs it: SUBSCRIBE ack %s, ACKs for %j', async (server, wireAck, acked) => {
+    const [conn, socket] = await connected({}, { version: '1.2', server });
+    await conn.subscribe('/queue/a', 'a', 'client');
+    expect((await socket.next('SUBSCRIBE')).header('ack')).toBe(wireAck);
+    const messages = new Inbox<Frame>();
+    conn.setListener('m', { onMessage: (frame) => messages.push(frame) });
+    // RabbitMQ would also take b-1, another subscription's, as settled by a cumulative ACK of a-2.
+    for (const [sub, id] of [['a', 'a-1'], ['b', 'b-1'], ['a', 'a-2']]) socket.write(`MESSAGE\nsubscription:${sub}\nmessage-id:${id}\nack:${id}\ndestination:/queue/${sub}\n\n\0`);
+    const [, , a2] = await messages.take(3);
+    await conn.ack(a2!);
+    const written = [];
+    for (const _ of acked) written.push((await socket.next('ACK')).header('id'));
+    expect(written).toEqual(acked);
+    await expect(conn.ack(a2!)).rejects.toThrow(/unknown or already acknowledged/);
+  });
+
   it('fails over from a dead port to a live one', async () => {
     const dead = await deadPort();
     const tried = new Inbox<string>();
