@@ -411,7 +411,9 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timeout)));
     /** Waits, within the one shutdownTimeout, for the handlers; says whether they finished. */
-    const drain = async (): Promise<boolean> => (await Promise.race([Promise.all(routes.map((route) => route.worker.idle())), expired])) !== 'expired';
+    // Idle now wins over a deadline that has passed: the race would take the timeout already settled.
+    const drain = async (): Promise<boolean> =>
+      routes.every((route) => route.worker.isIdle) || (await Promise.race([Promise.all(routes.map((route) => route.worker.idle())), expired])) !== 'expired';
     const drained = await drain();
     if (!drained) this.giveUpOn(routes, timeout);
     await unsubscribe(routes.filter((route) => route.worker.ackMode !== 'auto'));

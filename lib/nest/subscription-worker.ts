@@ -77,6 +77,11 @@ export class SubscriptionWorker {
   }
 
   /** Resolves once no handler runs and none waits to. */
+  /** No handler runs now. */
+  get isIdle(): boolean {
+    return this.running === 0;
+  }
+
   idle(): Promise<void> {
     return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }

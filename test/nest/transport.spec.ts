@@ -408,6 +408,23 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     });
   }
 
+  it('close() with nothing running warns of nothing, however short shutdownTimeout is', async () => {
+    const queue = `/queue/${uniqueName('close-idle')}`;
+    @Controller()
+    class Idle {
+      @EventPattern<string>(queue)
+      handle(): void {}
+    }
+    @Module({ controllers: [Idle] })
+    class IdleModule {}
+    const logged: string[] = [];
+    const capture = (message: unknown): void => void logged.push(String(message));
+    const app = await NestFactory.createMicroservice(IdleModule, { strategy: new ServerStomp({ ...broker.options, shutdownTimeout: 1 }), logger: { log: capture, error: capture, warn: capture } });
+    await app.listen();
+    await app.close();
+    expect(logged.filter((line) => line.includes('close()'))).toEqual([]);
+  });
+
   it('runs Nest processing hooks around every message, with what the client dispatch hook attached (Nest 12)', async () => {
     const events = `/queue/${uniqueName('hooked-events')}`;
     const rpc = `/queue/${uniqueName('hooked-rpc')}`;
