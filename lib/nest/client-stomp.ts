@@ -22,6 +22,9 @@ import { StompEventBridge } from './stomp-event-bridge';
 import type { StompEvents, StompStatus } from './stomp.events';
 import { encodeMessage } from './stomp.record-builder';
 
+/** Subscription id of the reply destination, where the client subscribes to it. */
+const REPLY_SUBSCRIPTION = 'nest-replies';
+
 /** Options of {@link ClientStomp}: every engine option, plus the client's. */
 export interface ClientStompOptions extends ConnectionOptions {
   /** `emit` completes only once the broker's RECEIPT arrived, and errors when it does not. @default false */
@@ -112,11 +115,12 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     connection.setListener('nest-client', {
       onMessage: (frame) => this.handleReply(frame),
       onDisconnected: () => this.failPending(new StompConnectionError('connection lost before the reply arrived', StompErrorCode.NotConnected)),
+      onConnected: () => this.resubscribeReplyTo(connection),
     });
     if (this.options.traceFrames) connection.setListener('nest-trace', frameTraceListener(this.logger));
     try {
       await connection.connect();
-      if (this.subscribesReplyTo(connection)) await connection.subscribe(this.replyTo, 'nest-replies', 'auto', undefined, { receipt: true });
+      if (this.subscribesReplyTo(connection)) await connection.subscribe(this.replyTo, REPLY_SUBSCRIPTION, 'auto', undefined, { receipt: true });
     } catch (error) {
       // Connected but its reply destination refused (or the connect gave up): it must not linger, reconnecting.
       if (this.opening === connection) {
@@ -130,6 +134,16 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     this.opening = null;
     this.connection = connection;
     return connection;
+  }
+
+  /**
+   * After a reconnect: a failover may have moved to a broker of another kind, where the reply
+   * destination needs a SUBSCRIBE that the first broker did not (RabbitMQ subscribes the sender to
+   * its `/temp-queue/` itself). Once made, the engine re-sends it on every reconnect.
+   */
+  private resubscribeReplyTo(connection: StompConnection): void {
+    if (this.connection !== connection || connection.getSubscriptions().has(REPLY_SUBSCRIPTION) || !this.subscribesReplyTo(connection)) return;
+    connection.subscribe(this.replyTo, REPLY_SUBSCRIPTION, 'auto', undefined, { receipt: true }).catch((error: Error) => this.logger.error(`could not subscribe to the reply destination ${this.replyTo}: ${error.message}`));
   }
 
   private subscribesReplyTo(connection: StompConnection): boolean {

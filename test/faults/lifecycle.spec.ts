@@ -178,6 +178,30 @@ describe('connection lifecycle', () => {
     });
   });
 
+  describe('a ClientStomp failing over from RabbitMQ to a broker of another kind', () => {
+    const rabbit = useFakePeer();
+    const other = useFakePeer();
+
+    it('subscribes to its reply destination there, which RabbitMQ had done by itself', async () => {
+      const client = new ClientStomp({ hosts: [['127.0.0.1', rabbit().port], ['127.0.0.1', other().port]], reconnectSleepInitial: 0.01 });
+      try {
+        const connecting = client.connect();
+        const first = await rabbit().nextConnection();
+        await first.accept({ version: '1.2', server: 'RabbitMQ/3.10.8' });
+        await within(connecting, 5000, 'the first connect');
+        await rabbit().stop();
+        const second = await other().nextConnection();
+        await second.accept({ version: '1.2', server: 'ActiveMQ/5.17.2' });
+        const subscribe = await second.next('SUBSCRIBE');
+        expect(subscribe.header('destination')).toBe(client.unwrap().getSubscriptions().get('nest-replies')?.destination);
+        expect(subscribe.header('destination')).toMatch(/^\/temp-queue\/nestjs-stomp-/);
+        second.write(`RECEIPT\nreceipt-id:${subscribe.header('receipt')}\n\n\0`);
+      } finally {
+        await client.close();
+      }
+    });
+  });
+
   describe('a broker that confirms DISCONNECT but closes late', () => {
     const peer = useFakePeer();
 
