@@ -172,7 +172,8 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     this.opening = null;
     // A connect() after close() starts afresh rather than joining the attempt being stopped.
     this.connecting = null;
-    await connection?.disconnect();
+    // As ServerStomp.close(): the socket is closed either way, and a shutdown should not fail for an unconfirmed DISCONNECT.
+    await connection?.disconnect().catch((error: Error) => this.logger.warn(`close(): ${error.message}; the connection is closed anyway`));
   }
 
   /**

@@ -202,6 +202,23 @@ describe('connection lifecycle', () => {
     });
   });
 
+  describe('a ClientStomp whose broker never confirms the DISCONNECT', () => {
+    const peer = useFakePeer();
+
+    it('close() resolves once the receipt wait ran out, with the socket closed', async () => {
+      const client = new ClientStomp({ hosts: [['127.0.0.1', peer().port]], receiptTimeout: 0.2, subscribeReplyTo: false });
+      const connecting = client.connect();
+      const socket = await peer().nextConnection();
+      socket.answersDisconnect = false;
+      await socket.accept();
+      await within(connecting, 5000, 'the connect');
+      const closing = client.close();
+      await socket.next('DISCONNECT');
+      await within(closing, 5000, 'close()');
+      await within(socket.closed, 5000, 'the socket to close');
+    });
+  });
+
   describe('a broker that confirms DISCONNECT but closes late', () => {
     const peer = useFakePeer();
 
