@@ -902,18 +902,21 @@ export class StompConnection {
         id = ackId;
         const owner = this.settlements.ownerOf(id, command);
         if (options.transaction !== undefined) this.settlements.checkTransaction(options.transaction);
-        const frameOf = (settled: string): Frame => {
-          const headers: HeaderEntry[] =
-            this.negotiated === '1.2' ? [['id', settled]] : this.negotiated === '1.1' ? [['message-id', settled], ['subscription', subscription ?? owner.id]] : [['message-id', settled]];
-          if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
-          return new Frame(command, appendHeaders(headers, options.headers));
-        };
-        if (owner.ack === 'client' && this.settlesOneByOne) return this.settlements.cumulative(id).map(([settled]) => frameOf(settled));
-        return frameOf(id);
+        const subscriptionId = subscription ?? owner.id;
+        if (owner.ack === 'client' && this.settlesOneByOne) return this.settlements.cumulative(id).map(([settled]) => this.settleFrame(command, settled, subscriptionId, options));
+        return this.settleFrame(command, id, subscriptionId, options);
       },
       options.receipt,
       () => this.settlements.settle(id, options.transaction),
     );
+  }
+
+  /** An ACK or NACK of one message, with the headers its version names it by. */
+  private settleFrame(command: 'ACK' | 'NACK', ackId: string, subscriptionId: string, options: AckOptions): Frame {
+    const headers: HeaderEntry[] =
+      this.negotiated === '1.2' ? [['id', ackId]] : this.negotiated === '1.1' ? [['message-id', ackId], ['subscription', subscriptionId]] : [['message-id', ackId]];
+    if (options.transaction !== undefined) headers.push(['transaction', options.transaction]);
+    return new Frame(command, appendHeaders(headers, options.headers));
   }
 
   /**
