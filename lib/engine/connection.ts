@@ -790,10 +790,7 @@ export class StompConnection {
       if (this.state !== 'connected') throw new StompConnectionError('not connected', StompErrorCode.NotConnected);
       const built = build();
       if (built === null) return RESOLVED;
-      // Several frames (a cumulative settling written one by one) leave together; a receipt goes on the last.
-      const frames = built instanceof Frame ? [built] : built;
-      for (let i = 0; i < frames.length - 1; i++) this.transmit(frames[i]!, undefined);
-      const sent = this.transmit(frames[frames.length - 1]!, receipt);
+      const sent = built instanceof Frame ? this.transmit(built, receipt) : this.transmitAll(built, receipt);
       // Local state follows only a frame that was encoded and handed to the socket.
       written?.();
       return sent;
@@ -909,6 +906,12 @@ export class StompConnection {
       options.receipt,
       () => this.settlements.settle(id, options.transaction),
     );
+  }
+
+  /** Several frames (a cumulative settling written one by one) leave together; a receipt goes on the last. */
+  private transmitAll(frames: readonly Frame[], receipt: boolean | string | undefined): Promise<void> {
+    for (let i = 0; i < frames.length - 1; i++) void this.transmit(frames[i]!, undefined);
+    return this.transmit(frames[frames.length - 1]!, receipt);
   }
 
   /** An ACK or NACK of one message, with the headers its version names it by. */
