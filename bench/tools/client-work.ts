@@ -40,6 +40,10 @@ class StandInSocket {
     return true;
   }
   destroy(): void {}
+  /** The heart-beat monitor stops on 'close', which never comes here. */
+  once(): this {
+    return this;
+  }
 }
 
 /** The connection's private socket plumbing, reached into the way the socket's read callback does. */
