@@ -3,7 +3,6 @@ import type { ConnectionListener, Frame } from '../engine';
 /** The part of a Nest logger the trace uses. */
 export interface TraceLogger {
   debug(message: string): unknown;
-  warn(message: string): unknown;
 }
 
 /**
@@ -21,6 +20,5 @@ export function frameTraceListener(logger: TraceLogger): ConnectionListener {
     onError: incoming,
     onDeliveryAfterUnsubscribe: (_id, frame) => incoming(frame),
     onConnecting: ([host, port]) => void logger.debug(`connecting to ${host}:${port}`),
-    onHeartbeatTimeout: () => void logger.warn('heart-beat timeout: the broker went silent; reconnecting'),
   };
 }

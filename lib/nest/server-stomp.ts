@@ -158,7 +158,7 @@ export class ServerStomp extends Server<StompEvents, StompStatus> implements Cus
   }
 
   private traceLogger(): TraceLogger {
-    return { debug: (message) => this.logger.debug?.(message), warn: (message) => this.logger.warn(message) };
+    return { debug: (message) => this.logger.debug?.(message) };
   }
 
   private bindRoutes(connection: StompConnection): void {

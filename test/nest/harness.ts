@@ -29,6 +29,12 @@ export async function startClient(broker: BrokerTarget, options: ClientStompOpti
   return { ctx, client };
 }
 
+/** Has {@link closeApps} close `app` too: an app a test made itself, left open when an assertion fails. */
+export function closeLater<T extends { close(): Promise<unknown> }>(app: T): T {
+  opened.push(app);
+  return app;
+}
+
 /** Closes every app and client a test started, newest first. */
 export async function closeApps(): Promise<void> {
   for (const app of opened.splice(0).reverse()) await app.close();

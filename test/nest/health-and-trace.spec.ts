@@ -7,12 +7,16 @@ import { InjectStompConnection, ServerStomp, StompConnection, StompModule } from
 import { StompHealthIndicator } from '../../lib/health';
 import { BROKERS } from '../support/brokers';
 import { closeAll, session } from '../support/session';
+import { closeApps, closeLater } from './harness';
 import { Inbox, uniqueName } from '../support/wait';
 
 const broker = BROKERS[0];
 
 describe('health indicator and frame trace', () => {
-  afterEach(closeAll);
+  afterEach(async () => {
+    await closeApps();
+    await closeAll();
+  });
 
   it('reports up with version, server and last-received age while connected, down after', async () => {
     @Injectable()
@@ -38,13 +42,13 @@ describe('health indicator and frame trace', () => {
   it('checks a ServerStomp itself: down before listen() and after close(), up in between', async () => {
     @Module({ imports: [TerminusModule], providers: [StompHealthIndicator] })
     class HealthModule {}
-    const health = await NestFactory.createApplicationContext(HealthModule, { logger: false });
+    const health = closeLater(await NestFactory.createApplicationContext(HealthModule, { logger: false }));
     const indicator = health.get(StompHealthIndicator);
     @Module({})
     class Empty {}
     const server = new ServerStomp(broker.options);
     expect(indicator.isHealthy('stomp', server).stomp).toMatchObject({ status: 'down', state: 'not started' });
-    const app = await NestFactory.createMicroservice(Empty, { strategy: server, logger: false });
+    const app = closeLater(await NestFactory.createMicroservice(Empty, { strategy: server, logger: false }));
     await app.listen();
     expect(indicator.isHealthy('stomp', server).stomp).toMatchObject({ status: 'up', state: 'connected' });
     await app.close();
@@ -69,7 +73,7 @@ describe('health indicator and frame trace', () => {
     @Module({ controllers: [Failing] })
     class FailingModule {}
     // ActiveMQ dead-letters a NACKed message, so neither comes back.
-    const app = await NestFactory.createMicroservice(FailingModule, { strategy: new ServerStomp(activemq.options), logger });
+    const app = closeLater(await NestFactory.createMicroservice(FailingModule, { strategy: new ServerStomp(activemq.options), logger }));
     await app.listen();
     const producer = await session(activemq, '1.2');
     for (const body of ['boom', 'refused']) await producer.conn.send(queue, body, { contentType: 'text/plain', receipt: true });
@@ -82,6 +86,23 @@ describe('health indicator and frame trace', () => {
     expect(about('Internal server error')).toEqual([]);
     expect(about('refused')).toEqual([expect.stringContaining(`handler for ${queue} failed on message ID:`)]);
     expect(about('refused')[0]).toContain('"message":"refused"');
+  });
+
+  it('logs a lost connection and the reconnect after it, and nothing of the kind for its own close()', async () => {
+    const activemq = BROKERS.find((target) => target.name === 'activemq')!;
+    const lines = new Inbox<string>();
+    const capture = (message: unknown): void => lines.push(String(message));
+    @Module({})
+    class Empty {}
+    const server = new ServerStomp({ ...activemq.options, reconnectSleepInitial: 0.01 });
+    const app = closeLater(await NestFactory.createMicroservice(Empty, { strategy: server, logger: { log: capture, error: capture, warn: capture } }));
+    await app.listen();
+    await activemq.closeConnection(server.unwrap());
+    const seen: string[] = [];
+    while (!seen.some((line) => line.startsWith('reconnected to'))) seen.push(await lines.next(10_000, 'the reconnect'));
+    expect(seen.filter((line) => /lost|reconnected/.test(line))).toEqual(['connection to ActiveMQ/5.17.2 lost; reconnecting', 'reconnected to ActiveMQ/5.17.2']);
+    await app.close();
+    expect(lines.pending.filter((line) => /lost|reconnect/.test(line))).toEqual([]);
   });
 
   it('traces frames through the Nest logger at debug level, masked', async () => {

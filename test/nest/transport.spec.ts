@@ -7,7 +7,7 @@ import { ServerStomp, StompConnection, StompContext, StompRecordBuilder, StompSt
 import { BROKERS, type BrokerTarget } from '../support/brokers';
 import { close, closeAll, remainingOn, session, writeRaw } from '../support/session';
 import { Inbox, uniqueName } from '../support/wait';
-import { closeApps, startClient, startServer } from './harness';
+import { closeApps, closeLater, startClient, startServer } from './harness';
 
 interface Seen {
   data: unknown;
@@ -392,7 +392,7 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
       const server = new ServerStomp(broker.options);
       const errors: unknown[] = [];
       server.on('error', (error) => errors.push(error));
-      const app = await NestFactory.createMicroservice(BusyModule, { strategy: server, logger: { log: capture, error: capture, warn: capture } });
+      const app = closeLater(await NestFactory.createMicroservice(BusyModule, { strategy: server, logger: { log: capture, error: capture, warn: capture } }));
       await app.listen();
       await first.next();
       await app.close();
@@ -419,7 +419,7 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
     class IdleModule {}
     const logged: string[] = [];
     const capture = (message: unknown): void => void logged.push(String(message));
-    const app = await NestFactory.createMicroservice(IdleModule, { strategy: new ServerStomp({ ...broker.options, shutdownTimeout: 1 }), logger: { log: capture, error: capture, warn: capture } });
+    const app = closeLater(await NestFactory.createMicroservice(IdleModule, { strategy: new ServerStomp({ ...broker.options, shutdownTimeout: 1 }), logger: { log: capture, error: capture, warn: capture } }));
     await app.listen();
     await app.close();
     expect(logged.filter((line) => line.includes('close()'))).toEqual([]);
