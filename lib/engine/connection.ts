@@ -256,6 +256,14 @@ export class StompConnection {
     return this.heartbeats;
   }
 
+  /**
+   * How long the broker may stay silent before the connection is dropped: the receive interval ×
+   * `heartbeatReceiveScale`, one interval more on ActiveMQ Classic; 0 without receive heart-beats.
+   */
+  get heartbeatTimeoutMs(): number {
+    return Math.round(this.heartbeats.receiveMs * this.receiveScale());
+  }
+
   /** The broker currently connected to, as `[host, port]`. */
   get hostAndPort(): readonly [string, number] | null {
     return this.currentEndpoint && [this.currentEndpoint.host, this.currentEndpoint.port];
@@ -616,7 +624,7 @@ export class StompConnection {
       onTimeout: () => {
         if (socket !== this.socket) return;
         this.emit('onHeartbeatTimeout');
-        this.fail(socket, new StompTimeoutError('heart-beat from the broker', Math.round(this.heartbeats.receiveMs * this.receiveScale())));
+        this.fail(socket, new StompTimeoutError('heart-beat from the broker', this.heartbeatTimeoutMs));
       },
     });
     // The monitor goes with its socket, even one whose close the connection no longer follows.

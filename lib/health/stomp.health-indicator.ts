@@ -5,8 +5,10 @@ import { StompUsageError, type StompConnection } from '../engine';
 /** Options of {@link StompHealthIndicator.isHealthy}. */
 export interface StompHealthOptions {
   /**
-   * Report down when nothing arrived for this long, although the socket is open. By default, twice
-   * the negotiated heart-beat receive interval when heart-beats are on; otherwise not checked.
+   * Report down when nothing arrived for this long, although the socket is open. By default, what
+   * the connection itself allows before it drops the link (`heartbeatTimeoutMs`: the receive
+   * interval × `heartbeatReceiveScale`, one interval more on ActiveMQ) when heart-beats are on;
+   * otherwise not checked.
    */
   maxSilenceMs?: number;
 }
@@ -38,7 +40,7 @@ export class StompHealthIndicator {
     if (connection === undefined) return indicator.down({ state: 'not started', reason: 'not listening or connected (before listen() / connect(), or after close())' });
     const ageMs = connection.lastReceivedAgoMs;
     const receiveMs = connection.heartbeatIntervals.receiveMs;
-    const maxSilenceMs = options.maxSilenceMs ?? (receiveMs > 0 ? 2 * receiveMs : undefined);
+    const maxSilenceMs = options.maxSilenceMs ?? (receiveMs > 0 ? connection.heartbeatTimeoutMs : undefined);
     const details = {
       state: connection.isConnected() ? 'connected' : 'disconnected',
       version: connection.version,

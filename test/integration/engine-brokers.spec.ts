@@ -322,6 +322,8 @@ describe.each(BROKER_VERSIONS)('engine on %s', (_label, broker, version) => {
     }
     expect(s.conn.heartbeatIntervals.sendMs).toBeGreaterThanOrEqual(300);
     expect(s.conn.heartbeatIntervals.receiveMs).toBeGreaterThanOrEqual(300);
+    // What the health indicator allows too: 1.5 intervals, 2.5 on ActiveMQ.
+    expect(s.conn.heartbeatTimeoutMs).toBe(Math.round(s.conn.heartbeatIntervals.receiveMs * (broker.name === 'activemq' ? 2.5 : 1.5)));
     s.conn.setListener('beats', {
       onHeartbeat: () => beats.push(true),
       onHeartbeatTimeout: () => trouble.push('heart-beat timeout'),
