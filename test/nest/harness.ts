@@ -1,4 +1,4 @@
-import { Module, type INestApplicationContext, type INestMicroservice, type Type } from '@nestjs/common';
+import { Module, type INestApplicationContext, type INestMicroservice, type LoggerService, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientsModule } from '@nestjs/microservices';
 import { ClientStomp, ServerStomp, type ClientStompOptions, type ServerStompOptions } from '../../lib';
@@ -6,12 +6,17 @@ import type { BrokerTarget } from '../support/brokers';
 
 const opened: Array<{ close(): Promise<unknown> }> = [];
 
-/** A real Nest microservice on `broker` with `controllers`, listening. */
-export async function startServer(broker: BrokerTarget, controllers: Type[], options: ServerStompOptions = {}): Promise<{ app: INestMicroservice; server: ServerStomp }> {
+/** A real Nest microservice on `broker` with `controllers`, listening; by default it logs errors only. */
+export async function startServer(
+  broker: BrokerTarget,
+  controllers: Type[],
+  options: ServerStompOptions = {},
+  logger: LoggerService | LogLevel[] = ['error'],
+): Promise<{ app: INestMicroservice; server: ServerStomp }> {
   @Module({ controllers })
   class ServerModule {}
   const server = new ServerStomp({ ...broker.options, ...options });
-  const app = await NestFactory.createMicroservice(ServerModule, { strategy: server, logger: ['error'] });
+  const app = await NestFactory.createMicroservice(ServerModule, { strategy: server, logger });
   await app.listen();
   opened.push(app);
   return { app, server };

@@ -7,7 +7,7 @@ import { InjectStompConnection, ServerStomp, StompConnection, StompModule } from
 import { StompHealthIndicator } from '../../lib/health';
 import { BROKERS } from '../support/brokers';
 import { closeAll, session } from '../support/session';
-import { closeApps, closeLater } from './harness';
+import { closeApps, closeLater, startServer } from './harness';
 import { Inbox, uniqueName } from '../support/wait';
 
 const broker = BROKERS[0];
@@ -70,11 +70,8 @@ describe('health indicator and frame trace', () => {
         throw new RpcException('refused');
       }
     }
-    @Module({ controllers: [Failing] })
-    class FailingModule {}
     // ActiveMQ dead-letters a NACKed message, so neither comes back.
-    const app = closeLater(await NestFactory.createMicroservice(FailingModule, { strategy: new ServerStomp(activemq.options), logger }));
-    await app.listen();
+    const { app } = await startServer(activemq, [Failing], {}, logger);
     const producer = await session(activemq, '1.2');
     for (const body of ['boom', 'refused']) await producer.conn.send(queue, body, { contentType: 'text/plain', receipt: true });
     const seen: string[] = [];
@@ -92,11 +89,7 @@ describe('health indicator and frame trace', () => {
     const activemq = BROKERS.find((target) => target.name === 'activemq')!;
     const lines = new Inbox<string>();
     const capture = (message: unknown): void => lines.push(String(message));
-    @Module({})
-    class Empty {}
-    const server = new ServerStomp({ ...activemq.options, reconnectSleepInitial: 0.01 });
-    const app = closeLater(await NestFactory.createMicroservice(Empty, { strategy: server, logger: { log: capture, error: capture, warn: capture } }));
-    await app.listen();
+    const { app, server } = await startServer(activemq, [], { reconnectSleepInitial: 0.01 }, { log: capture, error: capture, warn: capture });
     await activemq.closeConnection(server.unwrap());
     const seen: string[] = [];
     while (!seen.some((line) => line.startsWith('reconnected to'))) seen.push(await lines.next(10_000, 'the reconnect'));

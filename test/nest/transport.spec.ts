@@ -1,13 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Controller, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload, RpcException, Transport } from '@nestjs/microservices';
 import { EMPTY, firstValueFrom, interval, lastValueFrom, map, take, toArray, type Observable } from 'rxjs';
-import { ServerStomp, StompConnection, StompContext, StompRecordBuilder, StompStatus, StompTransactional, STOMP_TRANSPORT } from '../../lib';
+import { StompConnection, StompContext, StompRecordBuilder, StompStatus, StompTransactional, STOMP_TRANSPORT } from '../../lib';
 import { BROKERS, type BrokerTarget } from '../support/brokers';
 import { close, closeAll, remainingOn, session, writeRaw } from '../support/session';
 import { Inbox, uniqueName } from '../support/wait';
-import { closeApps, closeLater, startClient, startServer } from './harness';
+import { closeApps, startClient, startServer } from './harness';
 
 interface Seen {
   data: unknown;
@@ -385,15 +384,11 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
           first.push(true);
         }
       }
-      @Module({ controllers: [Busy] })
-      class BusyModule {}
       const logged: string[] = [];
       const capture = (message: unknown): void => void logged.push(String(message));
-      const server = new ServerStomp(broker.options);
+      const { app, server } = await startServer(broker, [Busy], {}, { log: capture, error: capture, warn: capture });
       const errors: unknown[] = [];
       server.on('error', (error) => errors.push(error));
-      const app = closeLater(await NestFactory.createMicroservice(BusyModule, { strategy: server, logger: { log: capture, error: capture, warn: capture } }));
-      await app.listen();
       await first.next();
       await app.close();
 
@@ -415,12 +410,9 @@ describe.each(BROKERS)('Nest transport on $name', (broker) => {
       @EventPattern<string>(queue)
       handle(): void {}
     }
-    @Module({ controllers: [Idle] })
-    class IdleModule {}
     const logged: string[] = [];
     const capture = (message: unknown): void => void logged.push(String(message));
-    const app = closeLater(await NestFactory.createMicroservice(IdleModule, { strategy: new ServerStomp({ ...broker.options, shutdownTimeout: 1 }), logger: { log: capture, error: capture, warn: capture } }));
-    await app.listen();
+    const { app } = await startServer(broker, [Idle], { shutdownTimeout: 1 }, { log: capture, error: capture, warn: capture });
     await app.close();
     expect(logged.filter((line) => line.includes('close()'))).toEqual([]);
   });
