@@ -120,7 +120,7 @@ export class ClientStomp extends ClientProxy<StompEvents> {
     if (this.options.traceFrames) connection.setListener('nest-trace', frameTraceListener(this.logger));
     try {
       await connection.connect();
-      if (this.subscribesReplyTo(connection)) await connection.subscribe(this.replyTo, REPLY_SUBSCRIPTION, 'auto', undefined, { receipt: true });
+      if (this.subscribesReplyTo(connection)) await this.subscribeReplies(connection);
     } catch (error) {
       // Connected but its reply destination refused (or the connect gave up): it must not linger, reconnecting.
       if (this.opening === connection) {
@@ -143,7 +143,11 @@ export class ClientStomp extends ClientProxy<StompEvents> {
    */
   private resubscribeReplyTo(connection: StompConnection): void {
     if (this.connection !== connection || connection.getSubscriptions().has(REPLY_SUBSCRIPTION) || !this.subscribesReplyTo(connection)) return;
-    connection.subscribe(this.replyTo, REPLY_SUBSCRIPTION, 'auto', undefined, { receipt: true }).catch((error: Error) => this.logger.error(`could not subscribe to the reply destination ${this.replyTo}: ${error.message}`));
+    this.subscribeReplies(connection).catch((error: Error) => this.logger.error(`could not subscribe to the reply destination ${this.replyTo}: ${error.message}`));
+  }
+
+  private subscribeReplies(connection: StompConnection): Promise<void> {
+    return connection.subscribe(this.replyTo, REPLY_SUBSCRIPTION, 'auto', undefined, { receipt: true });
   }
 
   private subscribesReplyTo(connection: StompConnection): boolean {
